@@ -1,0 +1,79 @@
+# hexind: make, make check, make run, make install PREFIX= DESTDIR=
+
+PREFIX	?= /usr/local
+SBINDIR	 = $(PREFIX)/sbin
+MANDIR	 = $(PREFIX)/share/man
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+
+# libsystemd is optional: journal logging when present.
+WITH_SYSTEMD ?= $(shell $(PKG_CONFIG) --exists libsystemd && echo 1 || echo 0)
+PKGS	 = libcurl yajl
+ifeq ($(WITH_SYSTEMD),1)
+PKGS	+= libsystemd
+DEFS	 = -DHAVE_SYSTEMD
+endif
+
+CFLAGS	?= -O2 -g
+WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wvla
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(DEFS) \
+	     $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
+# --as-needed: a library linked but not called costs nothing at start.
+LIBS	 = -Wl,--as-needed $(shell $(PKG_CONFIG) --libs $(PKGS))
+SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+
+SRCS	 = $(filter-out hexind/models_default.c, $(wildcard hexind/*.c)) \
+	   hexind/models_default.c
+HDRS	 = $(wildcard hexind/*.h)
+OBJS	 = $(SRCS:.c=.o)
+
+all: hexind/hexind
+
+hexind/hexind: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+hexind/%.o: hexind/%.c $(HDRS) Makefile
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The built-in model table is data kept as JSON; it becomes a C string.
+hexind/models_default.c: hexind/models_default.json
+	{ echo '/* generated from models_default.json by make */'; \
+	  echo 'const char models_default_json[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+
+# The same sources under AddressSanitizer and UBSan, for make check.
+hexind/hexind-asan: $(SRCS) $(HDRS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $(SRCS) $(LIBS)
+
+# clang, without libsystemd: the other half of the build matrix.
+NOSD_PKGS = libcurl yajl
+hexind/hexind-nosd: $(SRCS) $(HDRS)
+	clang $(WARN) -D_GNU_SOURCE $(shell $(PKG_CONFIG) --cflags $(NOSD_PKGS)) \
+	    $(CFLAGS) -o $@ $(SRCS) -Wl,--as-needed \
+	    $(shell $(PKG_CONFIG) --libs $(NOSD_PKGS))
+
+deps:
+	scripts/install-deps
+
+check: deps hexind/hexind hexind/hexind-asan hexind/hexind-nosd
+	mandoc -Tlint -W warning hexind.8
+	bats tests
+	HEXIND=hexind/hexind-asan bats tests
+	HEXIND=hexind/hexind-nosd bats tests
+
+run: hexind/hexind
+	scripts/run
+
+install: hexind/hexind
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 755 hexind/hexind $(DESTDIR)$(SBINDIR)/hexind
+	install -m 644 hexind.8 $(DESTDIR)$(MANDIR)/man8/hexind.8
+
+clean:
+	rm -f hexind/*.o hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
+	    hexind/models_default.c
+
+.PHONY: all deps check run install clean

@@ -1,0 +1,12 @@
+/* The handlers the route table points at. */
+#ifndef HEXIND_API_H
+#define HEXIND_API_H
+
+#include "call.h"
+
+void	api_models_list(struct call *);
+void	api_models_get(struct call *);
+void	api_health(struct call *);
+void	api_pending(struct call *);
+
+#endif

@@ -1,0 +1,34 @@
+/* One request in flight: what the front door learned about it and what
+ * the access log will say. Handlers get a call and answer through
+ * reply.h (and, later, the upstream interface). */
+#ifndef HEXIND_CALL_H
+#define HEXIND_CALL_H
+
+#include "buf.h"
+#include "conf.h"
+#include "conn.h"
+#include "http.h"
+
+enum api { API_OPENAI, API_ANTHROPIC };
+
+#define REQUEST_ID_MAX	128
+
+struct call {
+	const struct conf	*conf;
+	struct conn		*conn;
+	struct http_req		*req;		/* NULL before the head parsed */
+	struct buf		 body;
+	enum api		 api;
+	int			 head_only;	/* HEAD: no body in replies */
+	const char		*origin;	/* CORS origin to allow, or NULL */
+	char			 id[REQUEST_ID_MAX + 1];
+	/* for the access log */
+	const char		*route;
+	char			 model[256];
+	int			 status;
+	int			 upstream_status;
+	long long		 t0;
+	long long		 t_first;	/* first byte to the client */
+};
+
+#endif

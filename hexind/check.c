@@ -1,0 +1,87 @@
+/* --check tells an operator whether this host can serve: the settings as
+ * hexind reads them (secrets masked), the client keys, the model table.
+ * --route shows where a model name would go. Both print to stdout and
+ * exit 0 when all is well, 1 otherwise. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth.h"
+#include "check.h"
+#include "models.h"
+#include "version.h"
+
+int
+check_run(const struct conf *c)
+{
+	struct models	 m;
+	char		 err[MODELS_ERRSZ];
+	long		 nkeys;
+	int		 ok = 1;
+
+	printf("hexind %s\n", HEXIND_VERSION);
+	conf_print(c, stdout);
+	if ((nkeys = auth_count(c)) == -1) {
+		printf("keys: FAIL: HEXIND_API_KEYS_FILE %s: %s\n",
+		    c->api_keys_file, strerror(errno));
+		ok = 0;
+	} else if (nkeys == 0) {
+		printf("keys: FAIL: none configured, every request is "
+		    "refused: set HEXIND_API_KEYS or HEXIND_API_KEYS_FILE\n");
+		ok = 0;
+	} else {
+		printf("keys: ok: %ld\n", nkeys);
+	}
+	if (models_load(c, &m, err, sizeof(err)) == -1) {
+		printf("models: FAIL: %s\n", err);
+		ok = 0;
+	} else {
+		printf("models: ok: %zu models, %zu families\n", m.nmodels,
+		    m.nfamilies);
+		models_free(&m);
+	}
+	if (c->app_id == NULL) {
+		printf("credentials: FAIL: HITHINK_APP_ID and "
+		    "HITHINK_APP_SECRET are not set\n");
+		ok = 0;
+	} else {
+		printf("credentials: ok: app id %s\n", c->app_id);
+	}
+	printf("%s\n", ok ? "ready" : "not ready");
+	return ok ? 0 : 1;
+}
+
+int
+check_route(const struct conf *c, const char *name)
+{
+	struct models	 m;
+	struct resolved	 r;
+	char		 err[MODELS_ERRSZ];
+	const struct family *f;
+
+	if (models_load(c, &m, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hexind: %s\n", err);
+		return 1;
+	}
+	if (models_resolve(&m, name, &r, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hexind: %s: %s\n", name, err);
+		models_free(&m);
+		return 1;
+	}
+	f = r.family;
+	printf("family=%s route=%s model=%s", f->name,
+	    route_kind_name(f->route), r.model);
+	if (f->route == ROUTE_OPENAI)
+		printf(" url=%s/%s/chat/completions", c->base_url, f->path);
+	else if (f->route == ROUTE_BEDROCK)
+		printf(" url=%s/%s/%s/invoke", c->base_url,
+		    f->path ? f->path : "claude/model", r.model);
+	else
+		printf(" url=%s/chat/completions", f->base_url);
+	printf(" fan_out_n=%s", r.fan_out_n ? "yes" : "no");
+	if (r.max_tokens_cap)
+		printf(" max_tokens_cap=%lld", r.max_tokens_cap);
+	printf("\n");
+	models_free(&m);
+	return 0;
+}

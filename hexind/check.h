@@ -1,0 +1,10 @@
+/* The operator's commands: --check and --route. */
+#ifndef HEXIND_CHECK_H
+#define HEXIND_CHECK_H
+
+#include "conf.h"
+
+int	check_run(const struct conf *);
+int	check_route(const struct conf *, const char *model);
+
+#endif

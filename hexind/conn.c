@@ -1,0 +1,170 @@
+/* Reads wait in poll(2) for at most the time left to a deadline; writes
+ * loop over short writes and EINTR. SIGPIPE is ignored by main, so a
+ * client that went away shows up as EPIPE here. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+
+#define READ_CHUNK	16384
+#define DRAIN_MS	1000
+#define DRAIN_BYTES	(1024 * 1024)
+
+long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+conn_init(struct conn *c, int in, int out, int write_timeout_ms)
+{
+	struct stat	 st;
+	struct timeval	 tv;
+
+	memset(c, 0, sizeof(*c));
+	c->in = in;
+	c->out = out;
+	buf_init(&c->rbuf, 0);
+	c->sock = fstat(in, &st) == 0 && S_ISSOCK(st.st_mode);
+	if (c->sock) {
+		/* A client that stops reading must not hold us forever. */
+		tv.tv_sec = write_timeout_ms / 1000;
+		tv.tv_usec = (write_timeout_ms % 1000) * 1000;
+		(void)setsockopt(out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+}
+
+void
+conn_free(struct conn *c)
+{
+	buf_free(&c->rbuf);
+}
+
+/* Appends what arrives before the deadline to c->rbuf: the byte count,
+ * CONN_EOF, CONN_ERR or CONN_TIMEOUT. */
+ssize_t
+conn_read(struct conn *c, long long deadline)
+{
+	struct pollfd	 pfd = { .fd = c->in, .events = POLLIN };
+	long long	 left;
+	ssize_t		 r;
+	int		 pr;
+
+	if (buf_reserve(&c->rbuf, READ_CHUNK) == -1)
+		return CONN_ERR;
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return CONN_TIMEOUT;
+		pr = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (pr == -1 && errno == EINTR)
+			continue;
+		if (pr == -1)
+			return CONN_ERR;
+		if (pr == 0)
+			continue;
+		r = read(c->in, c->rbuf.data + c->rbuf.len, READ_CHUNK);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r == -1)
+			return errno == ECONNRESET ? CONN_EOF : CONN_ERR;
+		c->rbuf.len += (size_t)r;
+		c->rbuf.data[c->rbuf.len] = '\0';
+		return r;
+	}
+}
+
+/* Writes all n bytes; -1 once the client is gone (and ever after). */
+int
+conn_write(struct conn *c, const void *p, size_t n)
+{
+	const char	*s = p;
+	ssize_t		 w;
+
+	if (c->failed)
+		return -1;
+	while (n > 0) {
+		w = write(c->out, s, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			c->failed = 1;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+		c->bytes_out += (size_t)w;
+	}
+	return 0;
+}
+
+/* "address:port" of the client, "-" when not a network socket. */
+const char *
+conn_peer(struct conn *c)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	char			 host[INET6_ADDRSTRLEN];
+	const void		*addr;
+	int			 port;
+
+	if (c->peer[0])
+		return c->peer;
+	strcpy(c->peer, "-");
+	if (!c->sock || getpeername(c->in, (struct sockaddr *)&ss, &len) == -1)
+		return c->peer;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		addr = &s4->sin_addr;
+		port = ntohs(s4->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		addr = &s6->sin6_addr;
+		port = ntohs(s6->sin6_port);
+	} else {
+		strcpy(c->peer, "unix");
+		return c->peer;
+	}
+	if (inet_ntop(ss.ss_family, addr, host, sizeof(host)) == NULL)
+		return c->peer;
+	snprintf(c->peer, sizeof(c->peer), ss.ss_family == AF_INET6 ?
+	    "[%s]:%d" : "%s:%d", host, port);
+	return c->peer;
+}
+
+/* Ends the response. With drain, the request was not read to its end:
+ * closing a socket with unread input makes the kernel send a reset that
+ * can destroy the response before the client reads it, so half-close and
+ * read away what the client still sends, for a bounded time. */
+void
+conn_close(struct conn *c, int drain)
+{
+	long long	 deadline;
+	size_t		 total = 0;
+	ssize_t		 r;
+
+	if (!c->sock || !drain || c->failed)
+		return;
+	(void)shutdown(c->out, SHUT_WR);
+	deadline = now_ms() + DRAIN_MS;
+	while (total < DRAIN_BYTES) {
+		c->rbuf.len = 0;
+		if ((r = conn_read(c, deadline)) <= 0)
+			break;
+		total += (size_t)r;
+	}
+}

@@ -1,0 +1,185 @@
+/* Every emitter returns 0 or -1; callers chain them with ||. Strings that
+ * are not valid UTF-8 are emitted with the bad bytes replaced by U+FFFD,
+ * so hexind never writes invalid JSON whatever a client sent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+yajl_gen
+json_gen(void)
+{
+	return yajl_gen_alloc(NULL);
+}
+
+/* The length of the valid UTF-8 sequence at p, or 0 (RFC 3629: no
+ * overlongs, no surrogates, nothing past U+10FFFF). */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+	size_t	 len, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+int
+json_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, l;
+
+	while (i < n) {
+		if ((l = utf8_seq(p + i, n - i)) == 0)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
+int
+json_strn(yajl_gen g, const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	struct buf		 b;
+	size_t			 i = 0, l;
+	int			 rc;
+
+	if (json_utf8_valid(s, n))
+		return yajl_gen_string(g, p, n) == yajl_gen_status_ok ? 0 : -1;
+	buf_init(&b, 0);
+	while (i < n) {
+		if ((l = utf8_seq(p + i, n - i)) == 0) {
+			rc = buf_add(&b, "\xef\xbf\xbd", 3);
+			i++;
+		} else {
+			rc = buf_add(&b, s + i, l);
+			i += l;
+		}
+		if (rc == -1) {
+			buf_free(&b);
+			return -1;
+		}
+	}
+	rc = yajl_gen_string(g, (const unsigned char *)buf_cstr(&b), b.len) ==
+	    yajl_gen_status_ok ? 0 : -1;
+	buf_free(&b);
+	return rc;
+}
+
+int
+json_str(yajl_gen g, const char *s)
+{
+	if (s == NULL)
+		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
+	return json_strn(g, s, strlen(s));
+}
+
+int
+json_kstr(yajl_gen g, const char *k, const char *v)
+{
+	return json_str(g, k) || json_str(g, v) ? -1 : 0;
+}
+
+int
+json_kint(yajl_gen g, const char *k, long long v)
+{
+	return json_str(g, k) ||
+	    yajl_gen_integer(g, v) != yajl_gen_status_ok ? -1 : 0;
+}
+
+int
+json_kbool(yajl_gen g, const char *k, int v)
+{
+	return json_str(g, k) ||
+	    yajl_gen_bool(g, v) != yajl_gen_status_ok ? -1 : 0;
+}
+
+int
+json_knull(yajl_gen g, const char *k)
+{
+	return json_str(g, k) ||
+	    yajl_gen_null(g) != yajl_gen_status_ok ? -1 : 0;
+}
+
+/* Moves what g generated into out and frees g. */
+int
+json_take(yajl_gen g, struct buf *out)
+{
+	const unsigned char	*p;
+	size_t			 n;
+	int			 rc = -1;
+
+	if (yajl_gen_get_buf(g, &p, &n) == yajl_gen_status_ok)
+		rc = buf_add(out, p, n);
+	yajl_gen_free(g);
+	return rc;
+}
+
+/* Parses n bytes of JSON into a tree; NULL with a one-line message. */
+yajl_val
+json_parse(const char *p, size_t n, char *err, size_t errsz)
+{
+	char		 ebuf[256];
+	char		*s, *nl;
+	yajl_val	 v;
+
+	if (memchr(p, '\0', n) != NULL) {
+		snprintf(err, errsz, "NUL byte in JSON text");
+		return NULL;
+	}
+	/* yajl_tree_parse wants a NUL-terminated string. */
+	if ((s = malloc(n + 1)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	memcpy(s, p, n);
+	s[n] = '\0';
+	ebuf[0] = '\0';
+	v = yajl_tree_parse(s, ebuf, sizeof(ebuf));
+	free(s);
+	if (v == NULL) {
+		if ((nl = strchr(ebuf, '\n')) != NULL)
+			*nl = '\0';
+		snprintf(err, errsz, "%s", ebuf[0] ? ebuf : "invalid JSON");
+	}
+	return v;
+}
+
+const char *
+json_type_name(yajl_val v)
+{
+	if (v == NULL)
+		return "missing";
+	switch (v->type) {
+	case yajl_t_string:	return "a string";
+	case yajl_t_number:	return "a number";
+	case yajl_t_object:	return "an object";
+	case yajl_t_array:	return "an array";
+	case yajl_t_true:
+	case yajl_t_false:	return "a boolean";
+	case yajl_t_null:	return "null";
+	default:		return "unknown";
+	}
+}

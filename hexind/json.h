@@ -1,0 +1,24 @@
+/* yajl helpers: a generator set up the one way hexind uses it, and the
+ * few typed emitters the handlers need. */
+#ifndef HEXIND_JSON_H
+#define HEXIND_JSON_H
+
+#include <stddef.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "buf.h"
+
+yajl_gen json_gen(void);
+int	json_str(yajl_gen, const char *);
+int	json_strn(yajl_gen, const char *, size_t);
+int	json_kstr(yajl_gen, const char *key, const char *val);
+int	json_kint(yajl_gen, const char *key, long long);
+int	json_kbool(yajl_gen, const char *key, int);
+int	json_knull(yajl_gen, const char *key);
+int	json_take(yajl_gen, struct buf *);
+int	json_utf8_valid(const char *, size_t);
+yajl_val json_parse(const char *, size_t, char *err, size_t errsz);
+const char *json_type_name(yajl_val);
+
+#endif

@@ -1,0 +1,132 @@
+/* Where a line goes is decided once, at the first line: fstat(2) of fd 2
+ * costs nothing when nothing is logged. */
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-journal.h>
+#endif
+
+#include "log.h"
+
+enum sink { SINK_UNSET, SINK_STDERR, SINK_SYSLOG, SINK_JOURNAL };
+
+static enum log_level	 max_level = LOG_LVL_INFO;
+static enum sink	 sink = SINK_UNSET;
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const int level_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+void
+log_set_level(enum log_level l)
+{
+	max_level = l;
+}
+
+int
+log_level_parse(const char *s, enum log_level *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*l = (enum log_level)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+log_level_name(enum log_level l)
+{
+	return level_names[l];
+}
+
+static enum sink
+sink_pick(void)
+{
+	struct stat	 st;
+
+	if (fstat(STDERR_FILENO, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return SINK_STDERR;
+#ifdef HAVE_SYSTEMD
+	/* The journal's socket exists only where journald runs. */
+	if (access("/run/systemd/journal/socket", W_OK) == 0)
+		return SINK_JOURNAL;
+#endif
+	openlog("hexind", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	return SINK_SYSLOG;
+}
+
+/* Copies n bytes of src into dst as printable ASCII, escaping the rest as
+ * \xHH, so no client-supplied byte can forge or split a log line. */
+size_t
+log_clean(char *dst, size_t dstsz, const char *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t	 i, o = 0;
+	unsigned char c;
+
+	if (dstsz == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)src[i];
+		if (c > 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= dstsz)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 4 >= dstsz)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+void
+log_msg(enum log_level l, const char *fmt, ...)
+{
+	char	 line[2048], out[2100];
+	va_list	 ap;
+	int	 n;
+
+	if (l > max_level)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (sink == SINK_UNSET)
+		sink = sink_pick();
+	switch (sink) {
+	case SINK_STDERR:
+		/* One write(2) per line keeps lines whole between processes. */
+		n = snprintf(out, sizeof(out), "hexind[%ld]: %s: %s\n",
+		    (long)getpid(), level_names[l], line);
+		if (n > 0)
+			(void)!write(STDERR_FILENO, out,
+			    (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
+		break;
+#ifdef HAVE_SYSTEMD
+	case SINK_JOURNAL:
+		(void)sd_journal_send("MESSAGE=%s", line, "PRIORITY=%d",
+		    level_prio[l], "SYSLOG_IDENTIFIER=hexind", NULL);
+		break;
+#endif
+	default:
+		syslog(level_prio[l], "%s", line);
+		break;
+	}
+}

@@ -1,0 +1,426 @@
+/* hexind: one HTTP request per process, started by systemd (Accept=yes),
+ * inetd or a pipe. Finds the connection, reads and checks the request,
+ * hands it to its handler, logs one access line and exits. */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "call.h"
+#include "conf.h"
+#include "conn.h"
+#include "http.h"
+#include "log.h"
+#include "models.h"
+#include "reply.h"
+#include "route.h"
+#include "version.h"
+#include "check.h"
+
+/* Exit codes, documented in hexind.8. */
+#define EXIT_SERVED	0	/* answered, whatever the status */
+#define EXIT_CONFIG	1	/* configuration invalid, or --check failed */
+#define EXIT_USAGE	2
+
+#define SD_LISTEN_FD	3
+#define CORS_MAX_AGE	"600"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: hexind [--env-file FILE] [--check | --route MODEL "
+	    "| --help | --version]\n\n"
+	    "Serves one HTTP request on the connection systemd (LISTEN_FDS) "
+	    "or inetd\n(stdin and stdout) hands it, then exits.\n\n"
+	    "settings (environment, or --env-file; the environment wins):\n");
+	conf_usage_settings(fp);
+}
+
+/* The systemd socket-activation fd (Accept=yes passes the connection),
+ * or -1 for inetd style. */
+static int
+listen_fd(void)
+{
+	const char	*pid = getenv("LISTEN_PID");
+	const char	*fds = getenv("LISTEN_FDS");
+	char		*end;
+	long		 p, n;
+
+	if (pid == NULL || fds == NULL)
+		return -1;
+	errno = 0;
+	p = strtol(pid, &end, 10);
+	if (errno || *end || p != (long)getpid())
+		return -1;
+	n = strtol(fds, &end, 10);
+	if (errno || *end || n < 1)
+		return -1;
+	if (n > 1)
+		log_warn("LISTEN_FDS=%ld: serving only fd %d", n, SD_LISTEN_FD);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	(void)fcntl(SD_LISTEN_FD, F_SETFD, FD_CLOEXEC);
+	return SD_LISTEN_FD;
+}
+
+static int
+id_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+}
+
+/* The client's X-Request-ID when sane (1 to 128 of A-Za-z0-9._-), else a
+ * fresh random one. */
+static void
+request_id(struct call *c)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char	*v = c->req ? http_header(c->req, "x-request-id") : NULL;
+	unsigned char	 rnd[16];
+	size_t		 i, n;
+
+	if (v != NULL && (n = strlen(v)) >= 1 && n <= REQUEST_ID_MAX) {
+		for (i = 0; i < n && id_char(v[i]); i++)
+			;
+		if (i == n) {
+			memcpy(c->id, v, n + 1);
+			return;
+		}
+	}
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
+		long long t = now_ms() ^ ((long long)getpid() << 20);
+		for (i = 0; i < sizeof(rnd); i++)
+			rnd[i] = (unsigned char)(t >> (i % 8 * 8)) ^
+			    (unsigned char)(i * 37);
+	}
+	for (i = 0; i < sizeof(rnd); i++) {
+		c->id[2 * i] = hex[rnd[i] >> 4];
+		c->id[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	c->id[2 * sizeof(rnd)] = '\0';
+}
+
+/* Reads the request head; returns its length, 0 when the client left
+ * before sending anything, -1 with *status to refuse it with. */
+static long
+head_read(struct call *c, int *status, const char **why)
+{
+	struct conn	*cn = c->conn;
+	long long	 deadline = c->t0 + c->conf->header_timeout_ms;
+	size_t		 max = c->conf->max_header_bytes;
+	long		 end;
+	ssize_t		 r;
+
+	while ((end = http_head_end(buf_cstr(&cn->rbuf), cn->rbuf.len)) < 0) {
+		if (cn->rbuf.len > max)
+			break;
+		r = conn_read(cn, deadline);
+		if (r == CONN_TIMEOUT) {
+			*status = 408;
+			*why = "request head not received in time";
+			return -1;
+		}
+		if (r == CONN_EOF && cn->rbuf.len > 0) {
+			*status = 400;
+			*why = "connection closed inside the request head";
+			return -1;
+		}
+		if (r <= 0)
+			return 0;
+	}
+	if (end < 0 || (size_t)end > max) {
+		*status = memchr(cn->rbuf.data, '\n', max) ? 431 : 414;
+		*why = *status == 431 ? "request header block too large" :
+		    "request line too long";
+		return -1;
+	}
+	return end;
+}
+
+/* Reads the body as framed; 0, or a status with *why. */
+static int
+body_read(struct call *c, const struct http_req *r, const char **why)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	struct conn	*cn = c->conn;
+	struct chunked	 ch;
+	size_t		 used;
+	ssize_t		 n;
+	int		 rc;
+
+	if (r->body == BODY_NONE)
+		return 0;
+	if (r->expect_continue && cn->rbuf.len == 0 &&
+	    conn_write(cn, cont, sizeof(cont) - 1) == -1)
+		return -1;
+	chunked_init(&ch, c->conf->max_body_bytes);
+	for (;;) {
+		if (r->body == BODY_LENGTH && cn->rbuf.len >= r->length) {
+			if (buf_add(&c->body, cn->rbuf.data,
+			    (size_t)r->length) == -1)
+				break;
+			buf_consume(&cn->rbuf, (size_t)r->length);
+			return 0;
+		}
+		if (r->body == BODY_CHUNKED) {
+			rc = chunked_feed(&ch, buf_cstr(&cn->rbuf),
+			    cn->rbuf.len, &c->body, &used, why);
+			buf_consume(&cn->rbuf, used);
+			if (rc == 1)
+				return 0;
+			if (rc != 0)
+				return rc;
+		}
+		n = conn_read(cn, now_ms() + c->conf->body_timeout_ms);
+		if (n == CONN_TIMEOUT) {
+			*why = "request body stalled";
+			return 408;
+		}
+		if (n <= 0) {
+			*why = "connection closed inside the request body";
+			return -1;
+		}
+	}
+	*why = "out of memory";
+	return 500;
+}
+
+/* CORS (Fetch standard): the origin to allow, when HEXIND_CORS_ORIGINS
+ * names it or is "*". */
+static const char *
+cors_origin(const struct conf *cf, const struct http_req *r)
+{
+	const char	*o = http_header(r, "origin");
+
+	if (cf->cors_origins == NULL || o == NULL)
+		return NULL;
+	if (conf_list_has(cf->cors_origins, "*", 1))
+		return "*";
+	return conf_list_has(cf->cors_origins, o, strlen(o)) ? o : NULL;
+}
+
+static int
+header_list_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!(id_char(*s) || *s == ',' || *s == ' '))
+			return 0;
+	return 1;
+}
+
+/* A preflight request: answered without a key, as browsers send none. */
+static void
+preflight(struct call *c, const char *allow)
+{
+	const char	*h = http_header(c->req, "access-control-request-headers");
+	char		 extra[1024];
+
+	if (c->origin == NULL) {
+		reply_error(c, 403, "cors_forbidden", "origin not allowed: "
+		    "see HEXIND_CORS_ORIGINS");
+		return;
+	}
+	if (h == NULL || !header_list_ok(h) || strlen(h) > 512)
+		h = "authorization, content-type, x-api-key, x-request-id, "
+		    "x-session-id, anthropic-version, anthropic-beta";
+	snprintf(extra, sizeof(extra), "Access-Control-Allow-Methods: %s, "
+	    "OPTIONS\r\nAccess-Control-Allow-Headers: %s\r\n"
+	    "Access-Control-Max-Age: " CORS_MAX_AGE "\r\n", allow, h);
+	reply(c, 204, NULL, "", 0, extra);
+}
+
+static void
+access_log(struct call *c)
+{
+	char	 method[48], path[256], model[200];
+	char	 up[16] = "-", first[24] = "-";
+
+	log_clean(method, sizeof(method), c->req ? c->req->method : "-",
+	    c->req ? strlen(c->req->method) : 1);
+	log_clean(path, sizeof(path), c->req ? c->req->path : "-",
+	    c->req ? strlen(c->req->path) : 1);
+	log_clean(model, sizeof(model), c->model[0] ? c->model : "-",
+	    c->model[0] ? strlen(c->model) : 1);
+	if (c->upstream_status)
+		snprintf(up, sizeof(up), "%d", c->upstream_status);
+	if (c->t_first)
+		snprintf(first, sizeof(first), "%lld", c->t_first - c->t0);
+	log_info("access peer=%s method=%s path=%s status=%d model=%s "
+	    "route=%s upstream=%s bytes=%zu ms=%lld first_ms=%s id=%s",
+	    conn_peer(c->conn), method, path, c->status, model, c->route, up,
+	    c->conn->bytes_out, now_ms() - c->t0, first, c->id);
+}
+
+/* Serves one request; returns the exit code. */
+static int
+serve(struct conn *cn, const struct conf *cf, const char *conf_err)
+{
+	struct call		 c;
+	struct http_req		 req;
+	const struct route	*rt = NULL;
+	const char		*why = NULL;
+	char			*head = NULL, allow[32], extra[160];
+	long			 end;
+	int			 status = 0, drain = 1, rc = EXIT_SERVED;
+
+	memset(&c, 0, sizeof(c));
+	memset(&req, 0, sizeof(req));
+	c.conf = cf;
+	c.conn = cn;
+	c.t0 = now_ms();
+	c.route = "-";
+	buf_init(&c.body, cf->max_body_bytes);
+
+	if ((end = head_read(&c, &status, &why)) == 0)
+		goto out_quiet;
+	if (end > 0) {
+		if ((head = malloc((size_t)end)) == NULL) {
+			status = 500;
+			why = "out of memory";
+		} else {
+			memcpy(head, cn->rbuf.data, (size_t)end);
+			buf_consume(&cn->rbuf, (size_t)end);
+			status = http_parse_head(head, (size_t)end,
+			    cf->max_headers, &req);
+			why = req.error;
+			if (req.path)
+				c.req = &req;
+		}
+	}
+	if (status == 0)
+		c.req = &req;
+	request_id(&c);
+	if (c.req) {
+		c.api = route_api(req.path);
+		c.head_only = strcmp(req.method, "HEAD") == 0;
+		c.origin = cors_origin(cf, &req);
+	}
+	/* Framing first: a request whose length is in doubt gets no
+	 * other answer. */
+	if (status == 0 &&
+	    (status = http_framing(&req, cf->max_body_bytes)) != 0)
+		why = req.error;
+	if (status) {
+		reply_error(&c, status, NULL, "%s", why);
+		goto out;
+	}
+	if (conf_err) {
+		log_error("%s", conf_err);
+		reply_error(&c, 500, "config_error", "the server's "
+		    "configuration is invalid; its log says why");
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	rt = route_find(req.path, req.method, &status, allow, sizeof(allow));
+	if (rt)
+		c.route = rt->name;
+	if (strcmp(req.method, "OPTIONS") == 0 && cf->cors_origins &&
+	    (rt || status == 405)) {
+		preflight(&c, allow[0] ? allow : rt->method);
+		goto out;
+	}
+	if (rt == NULL && status == 405) {
+		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
+		reply_error_extra(&c, 405, NULL, extra, "%s is not allowed on "
+		    "%s; use %s", req.method, req.path, allow);
+		goto out;
+	}
+	if (rt == NULL) {
+		reply_error(&c, 404, "unknown_url", "Invalid URL (%s %s)",
+		    req.method, req.path);
+		goto out;
+	}
+	if (rt->auth && (status = auth_check(cf, &req, &why)) != 0) {
+		reply_error_extra(&c, status, NULL, status == 401 ?
+		    "WWW-Authenticate: Bearer realm=\"hexind\"\r\n" : NULL,
+		    "%s", why);
+		goto out;
+	}
+	if (rt->body) {
+		if ((status = body_read(&c, &req, &why)) == -1)
+			goto out_quiet;
+		if (status) {
+			reply_error(&c, status, NULL, "%s", why);
+			goto out;
+		}
+	}
+	drain = req.body != BODY_NONE && !rt->body;
+	rt->fn(&c);
+out:
+	access_log(&c);
+out_quiet:
+	conn_close(cn, drain);
+	http_req_free(&req);
+	free(head);
+	buf_free(&c.body);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct conf	 cf;
+	struct conn	 cn;
+	const char	*env_file = NULL, *route_model = NULL;
+	char		 err[CONF_ERRSZ];
+	int		 i, check = 0, fd, bad, rc;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--env-file") == 0 && i + 1 < argc)
+			env_file = argv[++i];
+		else if (strncmp(argv[i], "--env-file=", 11) == 0)
+			env_file = argv[i] + 11;
+		else if (strcmp(argv[i], "--check") == 0)
+			check = 1;
+		else if (strcmp(argv[i], "--route") == 0 && i + 1 < argc)
+			route_model = argv[++i];
+		else if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0 ||
+		    strcmp(argv[i], "-V") == 0) {
+			printf("hexind %s\n", HEXIND_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "hexind: unknown argument: %s\n",
+			    argv[i]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+
+	bad = env_file && conf_env_file(env_file, err, sizeof(err)) == -1;
+	if (conf_load(&cf, bad ? NULL : err, sizeof(err)) == -1)
+		bad = 1;
+
+	if (check || route_model) {
+		if (bad) {
+			fprintf(stderr, "hexind: %s\n", err);
+			return EXIT_CONFIG;
+		}
+		if (check)
+			return check_run(&cf);
+		return check_route(&cf, route_model);
+	}
+
+	/* A bad setting still gets the client an answer in its API's
+	 * shape: conf_load left the defaults in place. */
+	if ((fd = listen_fd()) != -1)
+		conn_init(&cn, fd, fd, cf.body_timeout_ms);
+	else
+		conn_init(&cn, STDIN_FILENO, STDOUT_FILENO, cf.body_timeout_ms);
+	rc = serve(&cn, &cf, bad ? err : NULL);
+	conn_free(&cn);
+	return rc;
+}
