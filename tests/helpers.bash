@@ -1,0 +1,191 @@
+# Shared by every suite. Tests run from the repository root with a clean
+# hexind environment: only what a test sets reaches hexind.
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+HEXIND=${HEXIND:-hexind/hexind}
+case $HEXIND in /*) ;; *) HEXIND=$ROOT/$HEXIND ;; esac
+KEY=test-key-0123456789
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+common_setup() {
+	cd "$ROOT" || return 1
+	local v
+	for v in $(env | sed -n 's/^\(HEXIND_[A-Z_]*\|HITHINK_[A-Z_]*\|LISTEN_[A-Z_]*\)=.*/\1/p'); do
+		unset "$v"
+	done
+	export HEXIND_API_KEYS=$KEY
+	ERR=$BATS_TEST_TMPDIR/stderr
+	: >"$ERR"
+	PIDS=()
+}
+
+setup() {
+	common_setup
+}
+
+# Every test also proves the sanitizers stayed quiet and that nothing it
+# started is left running.
+common_teardown() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait_gone "$p" || true
+	done
+	if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' \
+	    "$BATS_TEST_TMPDIR"/*err* >/dev/null 2>&1; then
+		cat "$BATS_TEST_TMPDIR"/*err* >&3
+		echo "sanitizer report above" >&3
+		return 1
+	fi
+}
+
+teardown() {
+	common_teardown
+}
+
+# send RAW [ARGS...]: pipes the raw request into hexind; $output is the
+# response and $status hexind's exit code; stderr goes to $ERR.
+send() {
+	run _send "$@"
+}
+_send() {
+	printf '%s' "$1" | "$HEXIND" "${@:2}" 2>>"$ERR"
+}
+
+# sendf FORMAT [ARGS...]: like send, but FORMAT goes through printf(1)'s
+# escapes, for bytes bash strings cannot hold (NUL).
+sendf() {
+	run _sendf "$@"
+}
+_sendf() {
+	printf "$1" | "$HEXIND" "${@:2}" 2>>"$ERR"
+}
+
+# send_file FILE [ARGS...]: like send, with the request read from FILE.
+send_file() {
+	run _send_file "$@"
+}
+_send_file() {
+	"$HEXIND" "${@:2}" <"$1" 2>>"$ERR"
+}
+
+# hexrun ARGS...: runs hexind with ARGS and nothing on stdin; $output is
+# its stdout, $status its exit code; stderr goes to $ERR.
+hexrun() {
+	run _hexrun "$@"
+}
+_hexrun() {
+	"$HEXIND" "$@" </dev/null 2>>"$ERR"
+}
+
+# err_has / err_lacks STRING: hexind's stderr holds STRING (fixed), or not.
+err_has() {
+	grep -qF -- "$1" "$ERR" || {
+		echo "stderr lacks '$1':" >&2
+		cat "$ERR" >&2
+		return 1
+	}
+}
+err_lacks() {
+	! grep -qF -- "$1" "$ERR" || {
+		echo "stderr holds '$1':" >&2
+		cat "$ERR" >&2
+		return 1
+	}
+}
+
+# The status code, a header's value and the body of $output.
+status_code() { printf '%s\n' "$output" | head -n 1 | cut -d' ' -f2; }
+header() {
+	printf '%s\n' "$output" | tr -d '\r' | sed -n '1,/^$/p' |
+	    grep -i "^$1:" | head -n 1 | cut -d: -f2- | sed 's/^ *//'
+}
+body() { printf '%s\n' "$output" | tr -d '\r' | sed '1,/^$/d'; }
+
+# The interpreter itself, not the pyenv shim in front of it: each start
+# through the shim costs a tenth of a second.
+PY=${PY:-$(python3 -c 'import sys; print(sys.executable)')}
+export PY
+
+# json EXPR: evaluates a Python expression over the JSON body (as j).
+json() {
+	body | "$PY" -S -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+assert_status() {
+	local got
+	got=$(status_code)
+	if [ "$got" != "$1" ]; then
+		printf 'expected status %s, got %s:\n%s\n' "$1" "$got" "$output" >&2
+		return 1
+	fi
+}
+
+# assert_error STATUS CODE [WORDS...]: an OpenAI error object (message,
+# type, param, code) with STATUS and CODE (any when empty) whose message
+# holds each of WORDS (case-insensitive); one python start for it all.
+assert_error() {
+	assert_status "$1"
+	[ "$(header content-type)" = application/json ]
+	body | "$PY" -S -c '
+import json, sys
+e = json.load(sys.stdin)["error"]
+code, words = sys.argv[1], [w.lower() for w in sys.argv[2:]]
+ok = (isinstance(e.get("message"), str) and isinstance(e.get("type"), str)
+    and "param" in e and "code" in e and (not code or e["code"] == code)
+    and all(w in e["message"].lower() for w in words))
+sys.exit(0 if ok else "want code %s and %s in the message: %r" %
+    (code, words, e))' "$2" "${@:3}"
+}
+
+# assert_openai_error STATUS [WORDS]: any code.
+assert_openai_error() {
+	assert_error "$1" "" ${2:+"$2"}
+}
+
+assert_anthropic_error() {
+	assert_status "$1"
+	[ "$(json "j['type']")" = error ]
+	[ "$(json "j['error']['type']")" = "$2" ]
+}
+
+free_port() {
+	"$PY" -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for CMD...: retries CMD for up to 10 s, polling every 20 ms.
+wait_for() {
+	local i
+	for i in $(seq 500); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+wait_gone() {
+	wait_for bash -c '! kill -0 "$1" 2>/dev/null' _ "$1"
+}
+
+port_open() { nc -z 127.0.0.1 "$1"; }
+
+# activate [--inetd] ENVFILE: serves hexind on a free loopback port through
+# systemd-socket-activate; sets PORT.
+activate() {
+	local inetd=
+	if [ "$1" = --inetd ]; then inetd=--inetd; shift; fi
+	PORT=$(free_port)
+	systemd-socket-activate -l "127.0.0.1:$PORT" -a $inetd \
+	    "$HEXIND" --env-file "$1" 2>>"$BATS_TEST_TMPDIR/activate.err" &
+	PIDS+=($!)
+	wait_for port_open "$PORT"
+}
+
+# env_file PATH: writes the hexind variables of this shell into PATH.
+env_file() {
+	env | grep -E '^(HEXIND|HITHINK)_' >"$1"
+	chmod 600 "$1"
+}
