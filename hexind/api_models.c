@@ -8,6 +8,7 @@
 #include "log.h"
 #include "models.h"
 #include "reply.h"
+#include "token.h"
 #include "version.h"
 
 static int
@@ -143,6 +144,7 @@ api_health(struct call *c)
 	    json_kstr(g, "status", "healthy") ||
 	    json_kstr(g, "version", HEXIND_VERSION) ||
 	    json_kbool(g, "credentials", c->conf->app_id != NULL) ||
+	    json_kstr(g, "token", token_state_name(token_state(c->conf))) ||
 	    yajl_gen_map_close(g));
 }
 

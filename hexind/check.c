@@ -4,12 +4,49 @@
  * exit 0 when all is well, 1 otherwise. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
 #include "check.h"
 #include "models.h"
+#include "token.h"
+#include "upstream.h"
 #include "version.h"
+
+/* Obtains or reuses the token through the shared cache, as a request
+ * would. */
+static int
+check_token(const struct conf *c)
+{
+	struct token	*t;
+	char		 err[512], when[64], path[512];
+	struct tm	 tm;
+	time_t		 exp;
+	int		 ok;
+
+	if ((t = malloc(sizeof(*t))) == NULL) {
+		printf("token: FAIL: out of memory\n");
+		return 0;
+	}
+	if (token_get(c, "hexind-check", t, err, sizeof(err)) != 0) {
+		printf("token: FAIL: %s\n", err);
+		ok = 0;
+	} else {
+		exp = (time_t)t->exp;
+		if (gmtime_r(&exp, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+			snprintf(when, sizeof(when), "%lld", t->exp);
+		if (token_path(c, path, sizeof(path)) == -1)
+			path[0] = '\0';
+		printf("token: ok: user %s, expires %s, %s %s\n", t->user_id,
+		    when, t->cached ? "cached in" : "NOT cached in", path);
+		ok = 1;
+	}
+	free(t);
+	return ok;
+}
 
 int
 check_run(const struct conf *c)
@@ -46,6 +83,7 @@ check_run(const struct conf *c)
 		ok = 0;
 	} else {
 		printf("credentials: ok: app id %s\n", c->app_id);
+		ok &= check_token(c);
 	}
 	printf("%s\n", ok ? "ready" : "not ready");
 	return ok ? 0 : 1;

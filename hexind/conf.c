@@ -51,6 +51,9 @@ static const struct setting settings[] = {
 	    "file of client API keys, one a line" },
 	{ "HEXIND_MODELS_FILE", K_STR, NULL, O(models_file), 0, 0,
 	    "JSON model table extending or replacing the built-in one" },
+	{ "HEXIND_CACHE_DIR", K_STR, NULL, O(cache_dir), 0, 0,
+	    "token cache directory (default: $CACHE_DIRECTORY, else "
+	    CACHE_DIR_DEFAULT ")" },
 	{ "HEXIND_CORS_ORIGINS", K_STR, NULL, O(cors_origins), 0, 0,
 	    "origins allowed by CORS, comma-separated, or *" },
 	{ "HEXIND_LOG_LEVEL", K_LEVEL, "info", O(log_level), 0, 0,
@@ -65,6 +68,12 @@ static const struct setting settings[] = {
 	    1, 3600000, "seconds to receive the whole request head" },
 	{ "HEXIND_BODY_TIMEOUT", K_SECS, "30", O(body_timeout_ms),
 	    1, 3600000, "seconds without a body byte before 408" },
+	{ "HEXIND_CONNECT_TIMEOUT", K_SECS, "10", O(connect_timeout_ms),
+	    1, 600000, "seconds to connect to Hexin" },
+	{ "HEXIND_LOGIN_TIMEOUT", K_SECS, "30", O(login_timeout_ms),
+	    1, 600000, "seconds for a whole Hexin login" },
+	{ "HEXIND_TOKEN_MARGIN", K_SECS, "600", O(token_margin_ms),
+	    0, 86400000, "seconds before the token's exp to log in again" },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -174,8 +183,8 @@ setting_load(struct conf *c, const struct setting *s, const char *v,
 	case K_SECS:
 		if (parse_secs(v, &n) == -1 || n < s->min || n > s->max) {
 			snprintf(err, errsz, "%s: \"%.40s\" is not a number "
-			    "of seconds from 0.001 to %lld", s->name, v,
-			    s->max / 1000);
+			    "of seconds from %s to %lld", s->name, v,
+			    s->min ? "0.001" : "0", s->max / 1000);
 			return -1;
 		}
 		*(int *)(void *)field = (int)n;

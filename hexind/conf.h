@@ -21,13 +21,19 @@ struct conf {
 	const char	*api_keys_file;
 	const char	*models_file;
 	const char	*cors_origins;	/* comma-separated, or "*" */
+	const char	*cache_dir;	/* NULL: $CACHE_DIRECTORY or default */
 	enum log_level	 log_level;
 	size_t		 max_header_bytes;
 	size_t		 max_headers;
 	size_t		 max_body_bytes;
 	int		 header_timeout_ms;
 	int		 body_timeout_ms;
+	int		 connect_timeout_ms;
+	int		 login_timeout_ms;
+	int		 token_margin_ms;
 };
+
+#define CACHE_DIR_DEFAULT	"/var/cache/hexind"
 
 #define CONF_ERRSZ	512
 

@@ -21,6 +21,7 @@
 #include "models.h"
 #include "reply.h"
 #include "route.h"
+#include "upstream.h"
 #include "version.h"
 #include "check.h"
 
@@ -409,9 +410,9 @@ main(int argc, char *argv[])
 			fprintf(stderr, "hexind: %s\n", err);
 			return EXIT_CONFIG;
 		}
-		if (check)
-			return check_run(&cf);
-		return check_route(&cf, route_model);
+		rc = check ? check_run(&cf) : check_route(&cf, route_model);
+		upstream_end();
+		return rc;
 	}
 
 	/* A bad setting still gets the client an answer in its API's
@@ -422,5 +423,6 @@ main(int argc, char *argv[])
 		conn_init(&cn, STDIN_FILENO, STDOUT_FILENO, cf.body_timeout_ms);
 	rc = serve(&cn, &cf, bad ? err : NULL);
 	conn_free(&cn);
+	upstream_end();
 	return rc;
 }
