@@ -3,6 +3,8 @@
 PREFIX	?= /usr/local
 SBINDIR	 = $(PREFIX)/sbin
 MANDIR	 = $(PREFIX)/share/man
+DOCDIR	 = $(PREFIX)/share/doc/hexind
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 CC	?= cc
 PKG_CONFIG ?= pkg-config
 
@@ -34,6 +36,10 @@ all: hexind/hexind
 hexind/hexind: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
+# A driver that calls the token cache's functions directly, for tests.
+tests/unit/token-test: tests/unit/token-test.c $(filter-out hexind/main.o, $(OBJS))
+	$(CC) $(ALL_CFLAGS) -Ihexind -o $@ $^ $(LIBS)
+
 hexind/%.o: hexind/%.c $(HDRS) Makefile
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -58,7 +64,8 @@ hexind/hexind-nosd: $(SRCS) $(HDRS)
 deps:
 	scripts/install-deps
 
-check: deps hexind/hexind hexind/hexind-asan hexind/hexind-nosd
+check: deps hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
+    tests/unit/token-test
 	mandoc -Tlint -W warning hexind.8
 	bats tests
 	HEXIND=hexind/hexind-asan bats tests
@@ -67,13 +74,23 @@ check: deps hexind/hexind hexind/hexind-asan hexind/hexind-nosd
 run: hexind/hexind
 	scripts/run
 
+# The units name /usr/local/sbin/hexind; installed, they name SBINDIR.
 install: hexind/hexind
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 hexind/hexind $(DESTDIR)$(SBINDIR)/hexind
 	install -m 644 hexind.8 $(DESTDIR)$(MANDIR)/man8/hexind.8
+	for f in hexind.socket hexind@.service; do \
+	    sed 's|/usr/local/sbin/hexind|$(SBINDIR)/hexind|' units/$$f \
+	        >$(DESTDIR)$(UNITDIR)/$$f && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$f || exit 1; done
+	sed 's|/usr/local/sbin/hexind|$(SBINDIR)/hexind|' units/hexind.xinetd \
+	    >$(DESTDIR)$(DOCDIR)/hexind.xinetd
+	install -m 644 units/hexind.env.example $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -f hexind/*.o hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
+	    tests/unit/token-test \
 	    hexind/models_default.c
 
 .PHONY: all deps check run install clean
