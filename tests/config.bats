@@ -16,7 +16,9 @@ setting() {
 
 MODELS_REQ="GET /v1/models HTTP/1.0"$'\r\n'"Authorization: Bearer $KEY"$'\r\n\r\n'
 
+# Credentials that a fake Hexin accepts, so --check can reach "ready".
 ready_env() {
+	start_fake --app-id app-id-1 --app-secret app-secret-value-xyz
 	export HITHINK_APP_ID=app-id-1 HITHINK_APP_SECRET=app-secret-value-xyz
 }
 
@@ -242,10 +244,13 @@ assert_serving_refuses() {
 }
 
 @test "an env file of mode 0600 holding secrets gets no warning" {
+	start_fake --app-id a --app-secret s3cr3t
+	unset HITHINK_APP_ID HITHINK_APP_SECRET HEXIND_API_KEYS
 	envf 'HITHINK_APP_ID=a' 'HITHINK_APP_SECRET=s3cr3t' 'HEXIND_API_KEYS=k1'
 	hexrun --check --env-file "$ENVF"
 	[ "$status" -eq 0 ]
-	[ ! -s "$ERR" ]
+	err_lacks 'readable by every user'
+	err_lacks "$ENVF"
 }
 
 # --- bad settings ---

@@ -14,6 +14,8 @@ common_setup() {
 	for v in $(env | sed -n 's/^\(HEXIND_[A-Z_]*\|HITHINK_[A-Z_]*\|LISTEN_[A-Z_]*\)=.*/\1/p'); do
 		unset "$v"
 	done
+	# curl and libcurl would send loopback traffic to a proxy
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 	export HEXIND_API_KEYS=$KEY
 	ERR=$BATS_TEST_TMPDIR/stderr
 	: >"$ERR"
@@ -188,4 +190,35 @@ activate() {
 env_file() {
 	env | grep -E '^(HEXIND|HITHINK)_' >"$1"
 	chmod 600 "$1"
+}
+
+# start_fake [ARGS...]: starts tests/fake-hexin on a free port and points
+# hexind at it (HITHINK_* and a fresh HEXIND_CACHE_DIR); sets FAKE_PORT
+# and FAKE (its base URL).
+start_fake() {
+	local dir=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$dir"
+	"$PY" "$ROOT/tests/fake-hexin" --port 0 --port-file "$dir/port" \
+	    --pid-file "$dir/pid" --quiet "$@" 2>>"$BATS_TEST_TMPDIR/fake.err" &
+	PIDS+=($!)
+	wait_for test -s "$dir/port"
+	FAKE_PORT=$(cat "$dir/port")
+	FAKE=http://127.0.0.1:$FAKE_PORT
+	export HITHINK_APP_ID=demo-app HITHINK_APP_SECRET=demo-secret
+	export HITHINK_APP_URL=$FAKE/vtuber/auth/api/oauth/v1/login
+	export HITHINK_BASE_URL=$FAKE/vtuber/ai_access
+	export HEXIND_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+}
+
+# fake_set JSON: merges switches into the fake's config.
+fake_set() {
+	curl -sS -f -X POST -d "$1" "$FAKE/_fake/config" >/dev/null
+}
+
+# The number of tokens the fake issued, and of login attempts.
+logins() {
+	curl -sS -f "$FAKE/_fake/logins" | "$PY" -S -c 'import json,sys; print(json.load(sys.stdin)["logins"])'
+}
+login_attempts() {
+	curl -sS -f "$FAKE/_fake/logins" | "$PY" -S -c 'import json,sys; print(json.load(sys.stdin)["attempts"])'
 }

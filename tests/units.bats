@@ -1,0 +1,104 @@
+# The deployment files: systemd units, the xinetd service, the example
+# env file, make install, and docs that name every setting.
+load helpers
+
+# Every setting name, from hexind --help.
+settings() {
+	"$HEXIND" --help | sed -n 's/^  \(H[A-Z_]*\) .*/\1/p'
+}
+
+@test "the service unit's systemd exposure is 2.0 or less" {
+	run systemd-analyze security --offline=true units/hexind@.service
+	[ "$status" -eq 0 ]
+	local level
+	level=$(printf '%s\n' "$output" | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+	[ -n "$level" ]
+	"$PY" -S -c 'import sys; sys.exit(float(sys.argv[1]) > 2.0)' "$level"
+}
+
+@test "the socket accepts each connection for its own instance, well above 64" {
+	grep -qx 'ListenStream=8777' units/hexind.socket
+	grep -qx 'Accept=yes' units/hexind.socket
+	local max
+	max=$(sed -n 's/^MaxConnections=//p' units/hexind.socket)
+	[ "$max" -ge 512 ]
+}
+
+@test "the service reads the env file, caches in CacheDirectory, logs to the journal" {
+	grep -qx 'EnvironmentFile=-/etc/hexind/hexind.env' units/hexind@.service
+	grep -qx 'CacheDirectory=hexind' units/hexind@.service
+	grep -qx 'DynamicUser=yes' units/hexind@.service
+	grep -qx 'StandardError=journal' units/hexind@.service
+	grep -qx 'StandardInput=socket' units/hexind@.service
+}
+
+@test "the xinetd service sets instances, per_source and cps" {
+	grep -Eq '^\s*instances\s*=\s*[0-9]+' units/hexind.xinetd
+	grep -Eq '^\s*per_source\s*=\s*[0-9]+' units/hexind.xinetd
+	grep -Eq '^\s*cps\s*=\s*[0-9]+ [0-9]+' units/hexind.xinetd
+	grep -Eq '^\s*server_args\s*=\s*--env-file /etc/hexind/hexind.env' units/hexind.xinetd
+}
+
+@test "a real xinetd started from the shipped service serves /health and /v1/models" {
+	local port dir=$BATS_TEST_TMPDIR/xinetd
+	mkdir -p "$dir"
+	port=$(free_port)
+	env_file "$dir/hexind.env"
+	# The shipped file, pointed at this build, a free loopback port and
+	# the user running the test.
+	sed -e "s|^\(\s*port\s*=\).*|\1 $port|" \
+	    -e "s|^\(\s*server\s*=\).*|\1 $HEXIND|" \
+	    -e "s|^\(\s*server_args\s*=\).*|\1 --env-file $dir/hexind.env|" \
+	    -e "s|^\(\s*user\s*=\).*|\1 $(id -un)|" \
+	    -e "s|^\(\s*group\s*=\).*|\1 $(id -gn)|" \
+	    -e "s|^\(\s*env\s*=\).*|\1 HEXIND_CACHE_DIR=$dir/cache|" \
+	    -e "s|^\(\s*log_type\s*=\).*|\1 FILE $dir/xinetd.log|" \
+	    -e "s|^\(\s*socket_type.*\)|\1\n\tbind = 127.0.0.1|" \
+	    units/hexind.xinetd >"$dir/hexind.conf"
+	{ printf 'defaults\n{\n}\n'; cat "$dir/hexind.conf"; } >"$dir/xinetd.conf"
+	xinetd -dontfork -filelog "$dir/main.log" -f "$dir/xinetd.conf" \
+	    -pidfile "$dir/pid" 2>>"$BATS_TEST_TMPDIR/xinetd.err" &
+	PIDS+=($!)
+	wait_for port_open "$port"
+	run curl -sS -i "http://127.0.0.1:$port/health"
+	assert_status 200
+	[ "$(json "j['status']")" = healthy ]
+	run curl -sS -i -H "Authorization: Bearer $KEY" \
+	    "http://127.0.0.1:$port/v1/models"
+	assert_status 200
+	[ "$(json "j['object']")" = list ]
+	# fd 2 is the client socket there: no log line may reach the client
+	[[ $output != *"access peer="* ]]
+}
+
+@test "make install puts the binary, man page, units and examples under DESTDIR" {
+	local d=$BATS_TEST_TMPDIR/dest
+	run make -s install DESTDIR="$d" PREFIX=/opt/hx
+	[ "$status" -eq 0 ]
+	[ -x "$d/opt/hx/sbin/hexind" ]
+	[ -f "$d/opt/hx/share/man/man8/hexind.8" ]
+	[ -f "$d/opt/hx/lib/systemd/system/hexind.socket" ]
+	grep -qx 'ExecStart=/opt/hx/sbin/hexind' "$d/opt/hx/lib/systemd/system/hexind@.service"
+	grep -Eq 'server\s*=\s*/opt/hx/sbin/hexind' "$d/opt/hx/share/doc/hexind/hexind.xinetd"
+	[ -f "$d/opt/hx/share/doc/hexind/hexind.env.example" ]
+}
+
+@test "the example env file, the man page and the README name every setting" {
+	local s missing=
+	for s in $(settings); do
+		grep -q "^#\?$s=" units/hexind.env.example || missing="$missing example:$s"
+		grep -q "Ev $s\b" hexind.8 || missing="$missing man:$s"
+		grep -q "\`$s\`" README.md || missing="$missing readme:$s"
+	done
+	[ -z "$missing" ] || { echo "undocumented:$missing" >&2; return 1; }
+	[ "$(settings | wc -l)" -ge 19 ]
+}
+
+@test "the example env file parses and uses the Python proxy's names" {
+	run "$HEXIND" --env-file units/hexind.env.example --help
+	[ "$status" -eq 0 ]
+	local n
+	for n in HITHINK_APP_ID HITHINK_APP_SECRET HITHINK_APP_URL HITHINK_RESPONSE_URL; do
+		grep -q "^#\?$n=" units/hexind.env.example
+	done
+}
