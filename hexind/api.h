@@ -8,5 +8,6 @@ void	api_models_list(struct call *);
 void	api_models_get(struct call *);
 void	api_health(struct call *);
 void	api_pending(struct call *);
+void	api_chat(struct call *);
 
 #endif

@@ -23,7 +23,7 @@ struct call {
 	const char		*origin;	/* CORS origin to allow, or NULL */
 	char			 id[REQUEST_ID_MAX + 1];
 	/* for the access log */
-	const char		*route;
+	char			 route[96];	/* route, or Hexin route */
 	char			 model[256];
 	int			 status;
 	int			 upstream_status;

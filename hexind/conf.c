@@ -20,7 +20,7 @@
 #define HEXIN_HOST	"https://arsenal-openai.10jqka.com.cn:8443"
 #define ENV_FILE_MAX	(1024 * 1024)
 
-enum kind { K_STR, K_SECRET, K_URL, K_COUNT, K_SECS, K_LEVEL };
+enum kind { K_STR, K_SECRET, K_URL, K_COUNT, K_SECS, K_LEVEL, K_BOOL };
 
 struct setting {
 	const char	*name;
@@ -72,6 +72,16 @@ static const struct setting settings[] = {
 	    1, 600000, "seconds to connect to Hexin" },
 	{ "HEXIND_LOGIN_TIMEOUT", K_SECS, "30", O(login_timeout_ms),
 	    1, 600000, "seconds for a whole Hexin login" },
+	{ "HEXIND_UPSTREAM_TIMEOUT", K_SECS, "1800", O(upstream_timeout_ms),
+	    1, 86400000, "seconds for a whole Hexin call, stream included" },
+	{ "HEXIND_IDLE_TIMEOUT", K_SECS, "300", O(idle_timeout_ms),
+	    1, 86400000, "seconds without a byte from Hexin before giving up" },
+	{ "HEXIND_RETRIES", K_COUNT, "2", O(retries), 0, 10,
+	    "retries of a failed Hexin call before the first byte" },
+	{ "HEXIND_MAX_ANSWER_BYTES", K_COUNT, "67108864", O(max_answer_bytes),
+	    65536, 1073741824, "limit of a Hexin answer held whole" },
+	{ "HEXIND_THINK_TAGS", K_BOOL, "no", O(think_tags), 0, 0,
+	    "fold reasoning_content into content between <think> tags" },
 	{ "HEXIND_TOKEN_MARGIN", K_SECS, "600", O(token_margin_ms),
 	    0, 86400000, "seconds before the token's exp to log in again" },
 };
@@ -162,6 +172,19 @@ setting_load(struct conf *c, const struct setting *s, const char *v,
 			return -1;
 		}
 		*(const char **)(void *)field = v;
+		return 0;
+	case K_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "1") == 0 ||
+		    strcmp(v, "true") == 0)
+			*(int *)(void *)field = 1;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "0") == 0 ||
+		    strcmp(v, "false") == 0)
+			*(int *)(void *)field = 0;
+		else {
+			snprintf(err, errsz, "%s: \"%.40s\" is not yes or no",
+			    s->name, v);
+			return -1;
+		}
 		return 0;
 	case K_LEVEL:
 		if (log_level_parse(v, &l) == -1) {
@@ -310,6 +333,10 @@ setting_print(const struct conf *c, const struct setting *s, FILE *fp)
 	case K_SECRET:
 		v = *(const char *const *)(const void *)field;
 		fprintf(fp, "%s=%s\n", s->name, v ? "(set, hidden)" : "");
+		break;
+	case K_BOOL:
+		fprintf(fp, "%s=%s\n", s->name,
+		    *(const int *)(const void *)field ? "yes" : "no");
 		break;
 	case K_LEVEL:
 		fprintf(fp, "%s=%s\n", s->name, log_level_name(

@@ -30,6 +30,11 @@ struct conf {
 	int		 body_timeout_ms;
 	int		 connect_timeout_ms;
 	int		 login_timeout_ms;
+	int		 upstream_timeout_ms;
+	int		 idle_timeout_ms;
+	size_t		 retries;
+	size_t		 max_answer_bytes;
+	int		 think_tags;
 	int		 token_margin_ms;
 };
 

@@ -19,6 +19,7 @@
 #define READ_CHUNK	16384
 #define DRAIN_MS	1000
 #define DRAIN_BYTES	(1024 * 1024)
+#define CONN_JUNK_MAX	(1024 * 1024)
 
 long long
 now_ms(void)
@@ -110,6 +111,60 @@ conn_write(struct conn *c, const void *p, size_t n)
 		c->bytes_out += (size_t)w;
 	}
 	return 0;
+}
+
+/* The descriptor to watch for the client hanging up. */
+int
+conn_watch_fd(struct conn *c)
+{
+	return c->sock ? c->in : c->out;
+}
+
+/* Waits up to ms for something on the watched descriptor: 1 when there
+ * is, 0 when not. */
+int
+conn_wait(struct conn *c, int ms)
+{
+	struct pollfd	 p;
+
+	p.fd = conn_watch_fd(c);
+	p.events = c->sock ? POLLIN : 0;
+	p.revents = 0;
+	return poll(&p, 1, ms) == 1;
+}
+
+/* Whether the client has gone. On a socket, EOF means gone: a client that
+ * half-closes and waits is too rare to burn upstream tokens for. On a
+ * pipe, reading ends normally at EOF; the client is gone when the reader
+ * of the output has closed it. */
+int
+conn_gone(struct conn *c)
+{
+	struct pollfd	 p;
+	char		 junk[4096];
+	ssize_t		 r;
+
+	if (c->failed)
+		return 1;
+	if (!c->sock) {
+		p.fd = c->out;
+		p.events = 0;
+		p.revents = 0;
+		return poll(&p, 1, 0) == 1 &&
+		    (p.revents & (POLLERR | POLLHUP)) != 0;
+	}
+	r = recv(c->in, junk, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (r == 0)
+		return 1;
+	if (r == -1)
+		return errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR;
+	/* Bytes after the request are read and dropped, not answered; a
+	 * client that floods them is treated as gone. */
+	r = recv(c->in, junk, sizeof(junk), MSG_DONTWAIT);
+	if (r > 0)
+		c->junk += (size_t)r;
+	return c->junk > CONN_JUNK_MAX;
 }
 
 /* "address:port" of the client, "-" when not a network socket. */

@@ -16,6 +16,7 @@ struct conn {
 	struct buf	 rbuf;		/* read, not yet consumed */
 	size_t		 bytes_out;
 	int		 failed;	/* a write failed: the client is gone */
+	size_t		 junk;		/* bytes dropped after the request */
 	char		 peer[64];
 };
 
@@ -26,6 +27,9 @@ void	conn_init(struct conn *, int in, int out, int write_timeout_ms);
 ssize_t	conn_read(struct conn *, long long deadline);
 int	conn_write(struct conn *, const void *, size_t);
 const char *conn_peer(struct conn *);
+int	conn_watch_fd(struct conn *);
+int	conn_gone(struct conn *);
+int	conn_wait(struct conn *, int ms);
 void	conn_close(struct conn *, int drain);
 void	conn_free(struct conn *);
 

@@ -183,3 +183,55 @@ json_type_name(yajl_val v)
 	default:		return "unknown";
 	}
 }
+
+/* Generates v as it is: numbers by their text, strings byte for byte. */
+int
+json_gen_value(yajl_gen g, yajl_val v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
+	switch (v->type) {
+	case yajl_t_string:
+		return json_str(g, v->u.string);
+	case yajl_t_number:
+		return yajl_gen_number(g, v->u.number.r,
+		    strlen(v->u.number.r)) == yajl_gen_status_ok ? 0 : -1;
+	case yajl_t_object:
+		if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+			return -1;
+		for (i = 0; i < v->u.object.len; i++)
+			if (json_str(g, v->u.object.keys[i]) ||
+			    json_gen_value(g, v->u.object.values[i]))
+				return -1;
+		return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+	case yajl_t_array:
+		if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+			return -1;
+		for (i = 0; i < v->u.array.len; i++)
+			if (json_gen_value(g, v->u.array.values[i]))
+				return -1;
+		return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -1;
+	case yajl_t_true:
+		return yajl_gen_bool(g, 1) == yajl_gen_status_ok ? 0 : -1;
+	case yajl_t_false:
+		return yajl_gen_bool(g, 0) == yajl_gen_status_ok ? 0 : -1;
+	default:
+		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
+	}
+}
+
+/* The value of key in obj, or NULL (also when obj is no object). */
+yajl_val
+json_get(yajl_val obj, const char *key)
+{
+	size_t	 i;
+
+	if (!YAJL_IS_OBJECT(obj))
+		return NULL;
+	for (i = 0; i < obj->u.object.len; i++)
+		if (strcmp(obj->u.object.keys[i], key) == 0)
+			return obj->u.object.values[i];
+	return NULL;
+}

@@ -20,5 +20,7 @@ int	json_take(yajl_gen, struct buf *);
 int	json_utf8_valid(const char *, size_t);
 yajl_val json_parse(const char *, size_t, char *err, size_t errsz);
 const char *json_type_name(yajl_val);
+int	json_gen_value(yajl_gen, yajl_val);
+yajl_val json_get(yajl_val, const char *);
 
 #endif

@@ -278,7 +278,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err)
 	c.conf = cf;
 	c.conn = cn;
 	c.t0 = now_ms();
-	c.route = "-";
+	strcpy(c.route, "-");
 	buf_init(&c.body, cf->max_body_bytes);
 
 	if ((end = head_read(&c, &status, &why)) == 0)
@@ -323,7 +323,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err)
 	}
 	rt = route_find(req.path, req.method, &status, allow, sizeof(allow));
 	if (rt)
-		c.route = rt->name;
+		snprintf(c.route, sizeof(c.route), "%s", rt->name);
 	if (strcmp(req.method, "OPTIONS") == 0 && cf->cors_origins &&
 	    (rt || status == 405)) {
 		preflight(&c, allow[0] ? allow : rt->method);

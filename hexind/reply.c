@@ -59,6 +59,13 @@ int
 error_body(struct buf *out, enum api api, int status, const char *code,
     const char *message)
 {
+	return error_body_param(out, api, status, code, NULL, message);
+}
+
+int
+error_body_param(struct buf *out, enum api api, int status,
+    const char *code, const char *param, const char *message)
+{
 	const struct err_kind	*k = err_kind(status);
 	yajl_gen		 g;
 	int			 rc;
@@ -75,7 +82,7 @@ error_body(struct buf *out, enum api api, int status, const char *code,
 		rc = yajl_gen_map_open(g) || json_str(g, "error") ||
 		    yajl_gen_map_open(g) || json_kstr(g, "message", message) ||
 		    json_kstr(g, "type", k->openai_type) ||
-		    json_knull(g, "param") ||
+		    json_kstr(g, "param", param) ||
 		    json_kstr(g, "code", code ? code : k->openai_code) ||
 		    yajl_gen_map_close(g) || yajl_gen_map_close(g);
 	if (rc) {
@@ -167,10 +174,11 @@ reply_json(struct call *c, int status, const struct buf *json)
 }
 
 static int reply_verror(struct call *, int, const char *, const char *,
-    const char *, va_list) __attribute__((format(printf, 5, 0)));
+    const char *, const char *, va_list)
+    __attribute__((format(printf, 6, 0)));
 
 static int
-reply_verror(struct call *c, int status, const char *code,
+reply_verror(struct call *c, int status, const char *code, const char *param,
     const char *extra, const char *fmt, va_list ap)
 {
 	char		 msg[1024];
@@ -179,7 +187,7 @@ reply_verror(struct call *c, int status, const char *code,
 
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	buf_init(&b, 0);
-	if (error_body(&b, c->api, status, code, msg) == -1) {
+	if (error_body_param(&b, c->api, status, code, param, msg) == -1) {
 		buf_free(&b);
 		return reply(c, 500, "text/plain", "out of memory\n", 14,
 		    extra);
@@ -198,7 +206,7 @@ reply_error(struct call *c, int status, const char *code, const char *fmt,
 	int	 rc;
 
 	va_start(ap, fmt);
-	rc = reply_verror(c, status, code, NULL, fmt, ap);
+	rc = reply_verror(c, status, code, NULL, NULL, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -211,7 +219,20 @@ reply_error_extra(struct call *c, int status, const char *code,
 	int	 rc;
 
 	va_start(ap, fmt);
-	rc = reply_verror(c, status, code, extra, fmt, ap);
+	rc = reply_verror(c, status, code, NULL, extra, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A 400 naming the request field at fault. */
+int
+reply_error_param(struct call *c, const char *param, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	va_start(ap, fmt);
+	rc = reply_verror(c, 400, NULL, param, NULL, fmt, ap);
 	va_end(ap);
 	return rc;
 }

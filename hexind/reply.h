@@ -17,7 +17,11 @@ int	reply_error(struct call *, int status, const char *code,
 int	reply_error_extra(struct call *, int status, const char *code,
 	    const char *extra, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
+int	reply_error_param(struct call *, const char *param, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
 int	error_body(struct buf *, enum api, int status, const char *code,
 	    const char *message);
+int	error_body_param(struct buf *, enum api, int status, const char *code,
+	    const char *param, const char *message);
 
 #endif

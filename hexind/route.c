@@ -6,7 +6,7 @@
 #include "route.h"
 
 static const struct route routes[] = {
-	{ "/chat/completions", 0, "POST", 1, 1, api_pending, "chat" },
+	{ "/chat/completions", 0, "POST", 1, 1, api_chat, "chat" },
 	{ "/responses", 0, "POST", 1, 1, api_pending, "responses" },
 	{ "/embeddings", 0, "POST", 1, 1, api_pending, "embeddings" },
 	{ "/messages", 0, "POST", 1, 1, api_pending, "messages" },

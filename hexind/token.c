@@ -210,7 +210,8 @@ cache_read(const struct conf *c, const char *path, struct token *t)
 	exp = yajl_tree_get(root, exp_path, yajl_t_number);
 	if (app == NULL || tok == NULL || uid == NULL || exp == NULL ||
 	    !YAJL_IS_INTEGER(exp) || !token_ok(tok, strlen(tok)) ||
-	    strlen(uid) >= sizeof(t->user_id))
+	    strlen(uid) >= sizeof(t->user_id) ||
+	    (*uid && !token_ok(uid, strlen(uid))))
 		goto corrupt;
 	if (strcmp(app, c->app_id) != 0)
 		goto out;
@@ -343,11 +344,10 @@ login(const struct conf *c, const char *trace, struct token *t, char *err,
     size_t errsz)
 {
 	char		 hdr_trace[200], perr[128];
-	const char	*hdrs[] = { "Content-Type: application/json", hdr_trace,
-			    NULL };
 	const char	*tok, *uid, *msg;
 	const char	*uid_path[] = { "data", "user_id", NULL };
-	struct up_reply	 r;
+	const char	*ok_path[] = { "success", NULL };
+	struct up_call	 u;
 	struct buf	 body;
 	yajl_val	 root = NULL, v;
 	yajl_gen	 g;
@@ -355,34 +355,40 @@ login(const struct conf *c, const char *trace, struct token *t, char *err,
 
 	snprintf(hdr_trace, sizeof(hdr_trace), "X-Trace-Id: %s", trace);
 	buf_init(&body, 0);
+	up_call_init(&u, LOGIN_ANSWER_MAX);
 	if ((g = json_gen()) == NULL || yajl_gen_map_open(g) ||
 	    json_kstr(g, "app_id", c->app_id) ||
 	    json_kstr(g, "app_secret", c->app_secret) ||
 	    yajl_gen_map_close(g) || json_take(g, &body) == -1) {
 		snprintf(err, errsz, "out of memory");
-		buf_free(&body);
-		return 500;
+		status = 500;
+		goto out;
 	}
-	up_reply_init(&r, LOGIN_ANSWER_MAX);
-	if (upstream_post(c, c->app_url, hdrs, buf_cstr(&body), body.len,
-	    c->login_timeout_ms, &r) == -1) {
+	u.url = c->app_url;
+	u.headers[0] = "Content-Type: application/json";
+	u.headers[1] = hdr_trace;
+	u.post = buf_cstr(&body);
+	u.postlen = body.len;
+	u.timeout_ms = c->login_timeout_ms;
+	(void)upstream_run(c, &u, 1, NULL);
+	if (u.status == 0 || u.error[0]) {
 		snprintf(err, errsz, "Hexin login %s: %s (HITHINK_APP_URL)",
-		    r.timeout ? "timed out" : "unreachable", r.error);
-		status = r.timeout ? 504 : 502;
+		    u.timeout ? "timed out" : "unreachable", u.error);
+		status = u.timeout ? 504 : 502;
 		goto out;
 	}
-	if (r.status == 401 || r.status == 403) {
+	if (u.status == 401 || u.status == 403) {
 		snprintf(err, errsz, "Hexin rejected the credentials "
-		    "(HTTP %ld from the login URL)", r.status);
+		    "(HTTP %ld from the login URL)", u.status);
 		goto out;
 	}
-	if (r.status < 200 || r.status > 299) {
+	if (u.status < 200 || u.status > 299) {
 		snprintf(err, errsz, "Hexin login failed: the login URL "
-		    "answered HTTP %ld", r.status);
+		    "answered HTTP %ld", u.status);
 		goto out;
 	}
-	if ((root = json_parse(r.body.data ? r.body.data : "", r.body.len,
-	    perr, sizeof(perr))) == NULL) {
+	if ((root = json_parse(buf_cstr(&u.body), u.body.len, perr,
+	    sizeof(perr))) == NULL) {
 		snprintf(err, errsz, "Hexin login answer is malformed: not "
 		    "JSON");
 		goto out;
@@ -390,8 +396,7 @@ login(const struct conf *c, const char *trace, struct token *t, char *err,
 	tok = str_at(root, "data", "token");
 	if (tok == NULL) {
 		msg = str_at(root, "status_msg", NULL);
-		if (YAJL_IS_FALSE(yajl_tree_get(root, (const char *[]){
-		    "success", NULL }, yajl_t_any)))
+		if (YAJL_IS_FALSE(yajl_tree_get(root, ok_path, yajl_t_any)))
 			snprintf(err, errsz, "Hexin rejected the credentials: "
 			    "%.200s", msg ? msg : "no reason given");
 		else
@@ -402,7 +407,8 @@ login(const struct conf *c, const char *trace, struct token *t, char *err,
 	v = yajl_tree_get(root, uid_path, yajl_t_any);
 	uid = YAJL_IS_STRING(v) ? v->u.string : YAJL_IS_NUMBER(v) ?
 	    YAJL_GET_NUMBER(v) : "";
-	if (!token_ok(tok, strlen(tok)) || strlen(uid) >= sizeof(t->user_id)) {
+	if (!token_ok(tok, strlen(tok)) || strlen(uid) >= sizeof(t->user_id) ||
+	    (*uid && !token_ok(uid, strlen(uid)))) {
 		snprintf(err, errsz, "Hexin login answer is malformed: the "
 		    "token or user id cannot be used");
 		goto out;
@@ -416,7 +422,7 @@ login(const struct conf *c, const char *trace, struct token *t, char *err,
 	    t->exp);
 out:
 	yajl_tree_free(root);
-	up_reply_free(&r);
+	up_call_free(&u);
 	buf_free(&body);
 	return status;
 }

@@ -1,13 +1,21 @@
-/* libcurl, one easy handle a call. Only http and https, no redirects,
- * TLS verified (curl's default), proxies from the environment as curl
- * reads them. */
+/* libcurl, one easy handle a call, all calls of a request on one multi
+ * handle. Only http and https, no redirects, TLS verified (curl's
+ * default), proxies from the environment as curl reads them. While the
+ * calls run, the client's connection is watched too: a client that hangs
+ * up stops every call within a poll interval, also while Hexin is
+ * silent. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
+#include "log.h"
 #include "upstream.h"
 #include "version.h"
+
+#define POLL_MS		250
 
 static int	 curl_ready;
 
@@ -32,96 +40,236 @@ upstream_end(void)
 }
 
 void
-up_reply_init(struct up_reply *r, size_t maxbody)
+up_call_init(struct up_call *u, size_t maxbody)
 {
-	memset(r, 0, sizeof(*r));
-	buf_init(&r->body, maxbody);
+	memset(u, 0, sizeof(*u));
+	buf_init(&u->body, maxbody);
 }
 
 void
-up_reply_free(struct up_reply *r)
+up_call_free(struct up_call *u)
 {
-	buf_free(&r->body);
+	buf_free(&u->body);
+	curl_slist_free_all(u->hdrs);
+	if (u->h)
+		curl_easy_cleanup(u->h);
+	u->h = u->hdrs = NULL;
+}
+
+/* Adds a header line; -1 when the table is full. */
+int
+up_call_header(struct up_call *u, const char *line)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < UP_HEADERS_MAX; i++)
+		if (u->headers[i] == NULL) {
+			u->headers[i] = line;
+			return 0;
+		}
+	return -1;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct up_call	*u = arg;
+	size_t		 len = n, v;
+
+	(void)size;
+	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+		for (v = 12; v < len && (p[v] == ' ' || p[v] == '\t'); v++)
+			;
+		while (len > v && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
+		    p[len - 1] == ' '))
+			len--;
+		if (len - v < sizeof(u->retry_after)) {
+			memcpy(u->retry_after, p + v, len - v);
+			u->retry_after[len - v] = '\0';
+		}
+	}
+	return n;
+}
+
+/* At the first body byte the status and type are known: a 2xx event
+ * stream goes to on_stream as it comes, everything else is collected. */
+static void
+first_byte(struct up_call *u)
+{
+	const char	*ct = NULL;
+
+	u->received = 1;
+	(void)curl_easy_getinfo(u->h, CURLINFO_RESPONSE_CODE, &u->status);
+	if (curl_easy_getinfo(u->h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+	    ct)
+		snprintf(u->ctype, sizeof(u->ctype), "%s", ct);
+	u->streamed = u->on_stream && u->status >= 200 && u->status < 300 &&
+	    strncasecmp(u->ctype, "text/event-stream", 17) == 0;
 }
 
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
-	struct up_reply	*r = arg;
+	struct up_call	*u = arg;
 
-	/* Past the cap the transfer fails: a bounded answer or none. */
-	if (buf_add(&r->body, p, n) == -1)
-		return 0;
 	(void)size;
+	u->last_byte = now_ms();
+	if (!u->received)
+		first_byte(u);
+	if (u->streamed) {
+		if (u->on_stream(u, p, n) == -1) {
+			u->stopped = 1;
+			return 0;
+		}
+		return n;
+	}
+	/* Past the cap the call fails: a bounded answer or none. */
+	if (buf_add(&u->body, p, n) == -1) {
+		snprintf(u->error, sizeof(u->error), "answer larger than %zu "
+		    "bytes", u->body.cap);
+		return 0;
+	}
 	return n;
 }
 
-static void
-call_set(CURL *h, const struct conf *c, const char *url,
-    struct curl_slist *hdrs, const char *body, size_t n, int timeout_ms,
-    struct up_reply *r)
+static int
+call_setup(const struct conf *c, struct up_call *u)
 {
-	(void)curl_easy_setopt(h, CURLOPT_URL, url);
-	(void)curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	struct curl_slist	*t;
+	CURL			*h;
+	size_t			 i;
+
+	if ((u->h = h = curl_easy_init()) == NULL)
+		return -1;
+	for (i = 0; u->headers[i]; i++) {
+		if ((t = curl_slist_append(u->hdrs, u->headers[i])) == NULL)
+			return -1;
+		u->hdrs = t;
+	}
+	/* curl would add "Expect: 100-continue" to large bodies: a round
+	 * trip for nothing. */
+	if ((t = curl_slist_append(u->hdrs, "Expect:")) == NULL)
+		return -1;
+	u->hdrs = t;
+	if (curl_easy_setopt(h, CURLOPT_URL, u->url) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK)
+		return -1;
 	(void)curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	(void)curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)c->connect_timeout_ms);
-	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(u->timeout_ms ?
+	    u->timeout_ms : c->upstream_timeout_ms));
 	(void)curl_easy_setopt(h, CURLOPT_USERAGENT, "hexind/" HEXIND_VERSION);
-	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, u->hdrs);
+	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, u->post);
+	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)u->postlen);
 	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, u);
+	(void)curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	(void)curl_easy_setopt(h, CURLOPT_HEADERDATA, u);
+	(void)curl_easy_setopt(h, CURLOPT_PRIVATE, u);
+	return 0;
 }
 
-/* POSTs body to url and collects the whole answer in r. Returns 0 when an
- * HTTP answer arrived (any status), -1 with r->error otherwise. */
-int
-upstream_post(const struct conf *c, const char *url,
-    const char *const *headers, const char *body, size_t n, int timeout_ms,
-    struct up_reply *r)
+static void
+call_finish(struct up_call *u, CURLcode rc)
 {
-	struct curl_slist	*hdrs = NULL, *t;
-	const char		*ct = NULL;
-	CURL			*h;
-	CURLcode		 rc;
-	size_t			 i;
-
-	if (curl_start() == -1 || (h = curl_easy_init()) == NULL) {
-		snprintf(r->error, sizeof(r->error), "cannot start libcurl");
-		return -1;
-	}
-	/* curl would otherwise add "Expect: 100-continue" to large bodies,
-	 * costing a round trip. */
-	for (i = 0; headers && headers[i]; i++) {
-		if ((t = curl_slist_append(hdrs, headers[i])) == NULL)
-			goto nomem;
-		hdrs = t;
-	}
-	if ((t = curl_slist_append(hdrs, "Expect:")) == NULL)
-		goto nomem;
-	hdrs = t;
-	call_set(h, c, url, hdrs, body, n, timeout_ms, r);
-	rc = curl_easy_perform(h);
+	u->done = 1;
 	if (rc == CURLE_OK) {
-		(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) ==
-		    CURLE_OK && ct)
-			snprintf(r->ctype, sizeof(r->ctype), "%s", ct);
-	} else {
-		r->timeout = rc == CURLE_OPERATION_TIMEDOUT;
-		snprintf(r->error, sizeof(r->error), "%s",
-		    rc == CURLE_WRITE_ERROR ? "answer too large" :
-		    curl_easy_strerror(rc));
+		(void)curl_easy_getinfo(u->h, CURLINFO_RESPONSE_CODE,
+		    &u->status);
+		return;
 	}
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
-	return rc == CURLE_OK ? 0 : -1;
-nomem:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
-	snprintf(r->error, sizeof(r->error), "out of memory");
-	return -1;
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		u->timeout = 1;
+	if (u->error[0] == '\0')
+		snprintf(u->error, sizeof(u->error), "%s",
+		    curl_easy_strerror(rc));
+}
+
+/* Runs the calls to their ends. UP_DONE, or UP_CLIENT_GONE when the
+ * client hung up (every call stopped). Each call's result is in it. */
+int
+upstream_run(const struct conf *c, struct up_call *calls, size_t n,
+    struct conn *client)
+{
+	struct curl_waitfd	 wfd;
+	struct up_call		*u;
+	CURLMsg			*msg;
+	CURLM			*m;
+	long long		 now;
+	size_t			 i;
+	int			 running = 0, left, rc = UP_DONE;
+
+	if (curl_start() == -1 || (m = curl_multi_init()) == NULL) {
+		for (i = 0; i < n; i++)
+			snprintf(calls[i].error, sizeof(calls[i].error),
+			    "cannot start libcurl");
+		return UP_DONE;
+	}
+	for (i = 0; i < n; i++) {
+		u = &calls[i];
+		u->last_byte = now_ms();
+		if (call_setup(c, u) == -1 || curl_multi_add_handle(m, u->h) !=
+		    CURLM_OK) {
+			snprintf(u->error, sizeof(u->error), "cannot set up "
+			    "the call");
+			u->done = 1;
+		}
+	}
+	for (;;) {
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			break;
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			(void)curl_easy_getinfo(msg->easy_handle,
+			    CURLINFO_PRIVATE, (char **)&u);
+			call_finish(u, msg->data.result);
+			(void)curl_multi_remove_handle(m, u->h);
+		}
+		/* Hexin silent for the idle time: give up on that call. */
+		now = now_ms();
+		for (i = 0; i < n; i++) {
+			u = &calls[i];
+			if (u->done || now - u->last_byte < c->idle_timeout_ms)
+				continue;
+			u->timeout = 1;
+			u->done = 1;
+			snprintf(u->error, sizeof(u->error), "no data from "
+			    "Hexin for %d.%03d s", c->idle_timeout_ms / 1000,
+			    c->idle_timeout_ms % 1000);
+			(void)curl_multi_remove_handle(m, u->h);
+			running--;
+		}
+		if (running <= 0)
+			break;
+		if (client && conn_gone(client)) {
+			rc = UP_CLIENT_GONE;
+			break;
+		}
+		memset(&wfd, 0, sizeof(wfd));
+		wfd.fd = client ? conn_watch_fd(client) : -1;
+		wfd.events = client && client->sock ? CURL_WAIT_POLLIN : 0;
+		if (curl_multi_poll(m, &wfd, wfd.fd >= 0 ? 1 : 0, POLL_MS,
+		    NULL) != CURLM_OK)
+			break;
+	}
+	for (i = 0; i < n; i++) {
+		u = &calls[i];
+		if (!u->done) {
+			u->done = 1;
+			if (u->error[0] == '\0')
+				snprintf(u->error, sizeof(u->error), "%s",
+				    rc == UP_CLIENT_GONE ? "client gone" :
+				    "stopped");
+			if (u->h)
+				(void)curl_multi_remove_handle(m, u->h);
+		}
+	}
+	curl_multi_cleanup(m);
+	return rc;
 }

@@ -1,6 +1,7 @@
-/* Calls to Hexin with libcurl. Nothing here knows the client's socket;
- * curl is set up on the first call only, so requests that never reach
- * the upstream never pay for it. */
+/* Calls to Hexin with libcurl: one easy handle a call, a multi handle to
+ * run several at once while watching the client. Nothing here writes to
+ * the client; curl is set up on the first call only, so requests that
+ * never reach the upstream never pay for it. */
 #ifndef HEXIND_UPSTREAM_H
 #define HEXIND_UPSTREAM_H
 
@@ -8,20 +9,49 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "conn.h"
 
-struct up_reply {
+#define UP_HEADERS_MAX	12
+
+struct up_call;
+
+/* Receives the body of a 2xx event stream as it arrives; -1 stops the
+ * call. */
+typedef int (*up_data_fn)(struct up_call *, const char *, size_t);
+
+struct up_call {
+	/* set by the caller */
+	const char	*url;
+	const char	*headers[UP_HEADERS_MAX];	/* NULL-terminated */
+	const char	*post;		/* the request body */
+	size_t		 postlen;
+	int		 timeout_ms;	/* total; 0: HEXIND_UPSTREAM_TIMEOUT */
+	up_data_fn	 on_stream;	/* NULL: collect every answer */
+	void		*arg;
+	/* results */
 	long		 status;	/* HTTP status, 0 when none arrived */
-	int		 timeout;	/* the transfer timed out */
-	struct buf	 body;
+	int		 timeout;	/* timed out, total or idle */
+	int		 streamed;	/* the body went to on_stream */
+	int		 stopped;	/* on_stream said stop */
+	int		 received;	/* at least one body byte arrived */
 	char		 ctype[128];
-	char		 error[256];	/* curl's words when status is 0 */
+	char		 retry_after[32];
+	char		 error[256];	/* when no complete answer arrived */
+	struct buf	 body;		/* collected when not streamed */
+	/* private */
+	void		*h;
+	void		*hdrs;
+	long long	 last_byte;
+	int		 done;
 };
 
+enum { UP_DONE = 0, UP_CLIENT_GONE = -1 };
+
 void	upstream_end(void);
-void	up_reply_init(struct up_reply *, size_t maxbody);
-void	up_reply_free(struct up_reply *);
-int	upstream_post(const struct conf *, const char *url,
-	    const char *const *headers, const char *body, size_t n,
-	    int timeout_ms, struct up_reply *);
+void	up_call_init(struct up_call *, size_t maxbody);
+void	up_call_free(struct up_call *);
+int	up_call_header(struct up_call *, const char *);
+int	upstream_run(const struct conf *, struct up_call *, size_t n,
+	    struct conn *client);
 
 #endif
