@@ -64,8 +64,13 @@ hexind/hexind-nosd: $(SRCS) $(HDRS)
 deps:
 	scripts/install-deps
 
+# The official SDKs, pinned by the lockfile.
+tests/clients/node_modules: tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 check: deps hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
-    tests/unit/token-test
+    tests/unit/token-test tests/clients/node_modules
 	mandoc -Tlint -W warning hexind.8
 	bats tests
 	HEXIND=hexind/hexind-asan bats tests

@@ -1,0 +1,92 @@
+# The official openai npm package (tests/clients, pinned with a lockfile)
+# against hexind under systemd-socket-activate and the fake upstream.
+load helpers
+
+setup() {
+	common_setup
+	start_fake
+	ENVF=$BATS_TEST_TMPDIR/hexind.env
+	env_file "$ENVF"
+	activate "$ENVF"
+}
+
+# sdk CASE: runs one case of tests/clients/openai-chat.mjs.
+sdk() {
+	run env HEXIND_URL="http://127.0.0.1:$PORT/v1" HEXIND_KEY="$KEY" \
+	    node "$ROOT/tests/clients/openai-chat.mjs" "$1"
+	[ "$status" -eq 0 ] || {
+		printf '%s\n' "$output" >&2
+		return 1
+	}
+	[ "$output" = "ok $1" ]
+}
+
+@test "the SDK gets a non-stream completion and the request id" {
+	sdk nonstream
+}
+
+@test "the SDK streams a completion chunk by chunk, without usage unless asked" {
+	fake_set '{"chat_usage_always": true, "chat_loose": true}'
+	sdk stream
+}
+
+@test "the SDK gets the usage chunk when it asks with include_usage" {
+	sdk stream_usage
+}
+
+@test "the SDK's stream helper assembles a streamed tool call" {
+	fake_set '{"chat_tools": true}'
+	sdk tools_stream
+}
+
+@test "the SDK gets a tool call in a non-stream answer" {
+	fake_set '{"chat_tools": true}'
+	sdk tools_nonstream
+}
+
+@test "the SDK gets n choices from a family whose upstream ignores n" {
+	sdk n
+	[ "$(curl -sS "$FAKE/_fake/requests" | "$PY" -S -c 'import json,sys; print(sum(r["path"].endswith("/doubao/v3/chat/completions") for r in json.load(sys.stdin)["requests"]))')" -eq 2 ]
+}
+
+@test "the SDK gets n multiplexed streams" {
+	sdk n_stream
+}
+
+@test "the SDK sees reasoning_content as its own field" {
+	fake_set '{"chat_reasoning": true}'
+	sdk reasoning
+}
+
+@test "a wrong key raises the SDK's AuthenticationError" {
+	sdk wrong_key
+}
+
+@test "an upstream 400 raises BadRequestError with the upstream's message" {
+	fake_set '{"chat_openai_error": {"status": 400}}'
+	sdk bad_request
+}
+
+@test "a request without a model raises BadRequestError naming the param" {
+	sdk missing_model
+}
+
+@test "an upstream 429 raises RateLimitError with Retry-After" {
+	fake_set '{"chat_fail": {"status": 429, "body": "slow down", "retry_after": 7}}'
+	sdk rate_limited
+}
+
+@test "an upstream that stays down raises InternalServerError 502" {
+	fake_set '{"chat_fail": {"status": 503, "body": "<html>down</html>"}}'
+	sdk upstream_down
+}
+
+@test "a stream that fails midway raises an APIError, not a silent end" {
+	fake_set '{"chat_error_event_after": 2}'
+	sdk midstream_failure
+}
+
+@test "a stream that drops midway raises an APIError, not a silent end" {
+	fake_set '{"chat_drop_after": 2}'
+	sdk midstream_failure
+}

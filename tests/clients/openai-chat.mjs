@@ -1,0 +1,193 @@
+// The official OpenAI SDK against hexind: `node openai-chat.mjs CASE`.
+// HEXIND_URL (e.g. http://127.0.0.1:8777/v1) and HEXIND_KEY say where;
+// the bats suite sets the fake upstream's switches before each case.
+// Exit 0 and "ok CASE" when every assertion held.
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+
+const client = new OpenAI({
+  baseURL: process.env.HEXIND_URL,
+  apiKey: process.env.HEXIND_KEY,
+  maxRetries: 0,
+  timeout: 20000,
+});
+
+async function text(stream) {
+  let s = '';
+  const chunks = [];
+  for await (const c of stream) {
+    chunks.push(c);
+    for (const ch of c.choices) s += ch.delta?.content ?? '';
+  }
+  return { s, chunks };
+}
+
+const cases = {
+  async nonstream() {
+    const r = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hello sdk' }],
+      max_tokens: 50,
+    });
+    assert.equal(r.object, 'chat.completion');
+    assert.equal(r.choices[0].message.content, 'echo: hello sdk');
+    assert.equal(r.choices[0].finish_reason, 'stop');
+    assert.ok(r.usage.total_tokens > 0);
+    // the SDK exposes the request id hexind sends
+    assert.match(r._request_id ?? '', /^[0-9a-f]{32}$/);
+  },
+
+  async stream() {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'stream please' }],
+      stream: true,
+    });
+    const { s, chunks } = await text(stream);
+    assert.equal(s, 'echo: stream please');
+    assert.ok(chunks.length >= 3);
+    assert.ok(chunks.every((c) => !c.usage));
+    assert.equal(chunks.at(-1).choices[0].finish_reason, 'stop');
+  },
+
+  async stream_usage() {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'count me' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const { s, chunks } = await text(stream);
+    assert.equal(s, 'echo: count me');
+    const last = chunks.at(-1);
+    assert.deepEqual(last.choices, []);
+    assert.ok(last.usage.total_tokens > 0);
+  },
+
+  async tools_stream() {
+    const runner = client.chat.completions.stream({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'weather in Paris?' }],
+      tools: [{
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        },
+      }],
+    });
+    const final = await runner.finalChatCompletion();
+    const call = final.choices[0].message.tool_calls[0];
+    assert.equal(call.id, 'call_fake_1');
+    assert.equal(call.function.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
+    assert.equal(final.choices[0].finish_reason, 'tool_calls');
+  },
+
+  async tools_nonstream() {
+    const r = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'weather in Paris?' }],
+      tools: [{ type: 'function', function: { name: 'get_weather' } }],
+    });
+    const call = r.choices[0].message.tool_calls[0];
+    assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Paris' });
+  },
+
+  async n() {
+    const r = await client.chat.completions.create({
+      model: 'deepseek-reasoner',
+      messages: [{ role: 'user', content: 'twice' }],
+      n: 2,
+    });
+    assert.deepEqual(r.choices.map((c) => c.index), [0, 1]);
+    assert.ok(r.choices.every((c) => c.message.content === 'echo: twice'));
+  },
+
+  async n_stream() {
+    const stream = await client.chat.completions.create({
+      model: 'deepseek-reasoner',
+      messages: [{ role: 'user', content: 'twice' }],
+      n: 2,
+      stream: true,
+    });
+    const texts = ['', ''];
+    const finished = [null, null];
+    for await (const c of stream) {
+      for (const ch of c.choices) {
+        texts[ch.index] += ch.delta?.content ?? '';
+        if (ch.finish_reason) finished[ch.index] = ch.finish_reason;
+      }
+    }
+    assert.deepEqual(texts, ['echo: twice', 'echo: twice']);
+    assert.deepEqual(finished, ['stop', 'stop']);
+  },
+
+  async reasoning() {
+    const r = await client.chat.completions.create({
+      model: 'deepseek-reasoner',
+      messages: [{ role: 'user', content: 'think' }],
+    });
+    assert.equal(r.choices[0].message.reasoning_content, 'thinking about it');
+    assert.equal(r.choices[0].message.content, 'echo: think');
+  },
+
+  async wrong_key() {
+    const bad = new OpenAI({ baseURL: process.env.HEXIND_URL, apiKey: 'nope', maxRetries: 0 });
+    await assert.rejects(
+      bad.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof OpenAI.AuthenticationError && e.status === 401,
+    );
+  },
+
+  async bad_request() {
+    // the fake refuses with an OpenAI error object, status 400
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof OpenAI.BadRequestError && /fake upstream refused/.test(e.message),
+    );
+  },
+
+  async missing_model() {
+    await assert.rejects(
+      client.chat.completions.create({ messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof OpenAI.BadRequestError && e.param === 'model',
+    );
+  },
+
+  async rate_limited() {
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof OpenAI.RateLimitError && e.headers.get('retry-after') === '7',
+    );
+  },
+
+  async upstream_down() {
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof OpenAI.InternalServerError && e.status === 502,
+    );
+  },
+
+  async midstream_failure() {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'break' }],
+      stream: true,
+    });
+    await assert.rejects(text(stream), (e) => e instanceof OpenAI.APIError && /exploded|broke off/.test(e.message));
+  },
+};
+
+const name = process.argv[2];
+if (!cases[name]) {
+  console.error(`unknown case ${name}; cases: ${Object.keys(cases).join(' ')}`);
+  process.exit(2);
+}
+try {
+  await cases[name]();
+  console.log(`ok ${name}`);
+} catch (e) {
+  console.error(`FAIL ${name}:`, e);
+  process.exit(1);
+}
