@@ -27,19 +27,6 @@ hexin_client_status(long s)
 	return 502;
 }
 
-static yajl_val
-key(yajl_val obj, const char *k)
-{
-	size_t	 i;
-
-	if (!YAJL_IS_OBJECT(obj))
-		return NULL;
-	for (i = 0; i < obj->u.object.len; i++)
-		if (strcmp(obj->u.object.keys[i], k) == 0)
-			return obj->u.object.values[i];
-	return NULL;
-}
-
 static const char *
 str(yajl_val v)
 {
@@ -49,7 +36,7 @@ str(yajl_val v)
 int
 hexin_is_ping(yajl_val v)
 {
-	const char	*t = str(key(v, "type"));
+	const char	*t = str(json_get(v, "type"));
 
 	return t != NULL && strcmp(t, "ping") == 0;
 }
@@ -79,9 +66,9 @@ excerpt(const char *body, size_t n, char *out, size_t outsz)
 void
 hexin_classify_tree(long http_status, yajl_val root, struct hx_result *r)
 {
-	yajl_val	 success = key(root, "success");
-	yajl_val	 code = key(root, "status_code");
-	yajl_val	 err = key(root, "error");
+	yajl_val	 success = json_get(root, "success");
+	yajl_val	 code = json_get(root, "status_code");
+	yajl_val	 err = json_get(root, "error");
 	const char	*msg;
 	long long	 ecode = 0;
 
@@ -92,12 +79,12 @@ hexin_classify_tree(long http_status, yajl_val root, struct hx_result *r)
 		if (YAJL_IS_INTEGER(code))
 			ecode = YAJL_GET_INTEGER(code);
 		if (YAJL_IS_TRUE(success) && http_status < 300 &&
-		    key(root, "data") != NULL) {
-			r->payload = key(root, "data");
+		    json_get(root, "data") != NULL) {
+			r->payload = json_get(root, "data");
 			r->kind = HX_OK;
 			return;
 		}
-		msg = str(key(root, "status_msg"));
+		msg = str(json_get(root, "status_msg"));
 		snprintf(r->message, sizeof(r->message), "Hexin: %s (status "
 		    "code %lld)", msg ? msg : "error without a message", ecode);
 		if (auth_failure(ecode) || auth_failure(http_status)) {
@@ -111,11 +98,11 @@ hexin_classify_tree(long http_status, yajl_val root, struct hx_result *r)
 		return;
 	}
 	if (err != NULL || http_status >= 300) {
-		msg = str(key(err, "message"));
+		msg = str(json_get(err, "message"));
 		if (msg == NULL)
 			msg = str(err);
 		if (msg == NULL)
-			msg = str(key(root, "message"));
+			msg = str(json_get(root, "message"));
 		snprintf(r->message, sizeof(r->message), "Hexin: %s (HTTP "
 		    "%ld)", msg ? msg : "error without a message", http_status);
 		if (auth_failure(http_status)) {

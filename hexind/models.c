@@ -162,21 +162,10 @@ keys_check(yajl_val obj, const struct key *keys, size_t nkeys,
 	return 0;
 }
 
-static yajl_val
-get(yajl_val obj, const char *key)
-{
-	size_t	 i;
-
-	for (i = 0; i < obj->u.object.len; i++)
-		if (strcmp(obj->u.object.keys[i], key) == 0)
-			return obj->u.object.values[i];
-	return NULL;
-}
-
 static const char *
 get_str(yajl_val obj, const char *key)
 {
-	yajl_val v = get(obj, key);
+	yajl_val v = json_get(obj, key);
 
 	return v ? v->u.string : NULL;
 }
@@ -184,7 +173,7 @@ get_str(yajl_val obj, const char *key)
 static long long
 get_int(yajl_val obj, const char *key, long long def)
 {
-	yajl_val v = get(obj, key);
+	yajl_val v = json_get(obj, key);
 
 	return v ? YAJL_GET_INTEGER(v) : def;
 }
@@ -237,7 +226,7 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 	    errsz) == -1)
 		return -1;
 	f->name = get_str(v, "name");
-	f->match = get(v, "match");
+	f->match = json_get(v, "match");
 	route = get_str(v, "route");
 	if (f->name == NULL || f->match == NULL || route == NULL) {
 		snprintf(err, errsz, "%s: \"name\", \"match\" and \"route\" "
@@ -255,11 +244,11 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 	f->route = (enum route_kind)k;
 	f->path = get_str(v, "path");
 	f->model = get_str(v, "model");
-	f->passthrough = get(v, "passthrough");
-	f->map = get(v, "map");
-	f->rename = get(v, "rename");
-	f->drop = get(v, "drop");
-	f->fan_out_n = YAJL_IS_TRUE(get(v, "fan_out_n"));
+	f->passthrough = json_get(v, "passthrough");
+	f->map = json_get(v, "map");
+	f->rename = json_get(v, "rename");
+	f->drop = json_get(v, "drop");
+	f->fan_out_n = YAJL_IS_TRUE(json_get(v, "fan_out_n"));
 	f->system = get_str(v, "system");
 	f->max_tokens_default = get_int(v, "max_tokens_default", 4096);
 	f->max_tokens_cap = get_int(v, "max_tokens_cap", 0);
@@ -317,7 +306,7 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 		if (keys_check(map, map_keys, NKEYS(map_keys), mwhere, err,
 		    errsz) == -1)
 			return -1;
-		if (get(map, "when") == NULL || get(map, "model") == NULL) {
+		if (json_get(map, "when") == NULL || json_get(map, "model") == NULL) {
 			snprintf(err, errsz, "%s: \"when\" and \"model\" are "
 			    "required", mwhere);
 			return -1;
@@ -378,7 +367,7 @@ static int
 table_add(struct models *m, yajl_val root, const char *source, char *err,
     size_t errsz)
 {
-	yajl_val	 fams = get(root, "families"), mods = get(root, "models");
+	yajl_val	 fams = json_get(root, "families"), mods = json_get(root, "models");
 	size_t		 i, j, nf = fams ? fams->u.array.len : 0;
 	char		 where[128];
 	struct family	*f;
@@ -389,7 +378,7 @@ table_add(struct models *m, yajl_val root, const char *source, char *err,
 	m->families = f;
 	for (i = 0; i < nf; i++) {
 		yajl_val v = fams->u.array.values[i];
-		yajl_val n = YAJL_IS_OBJECT(v) ? get(v, "name") : NULL;
+		yajl_val n = YAJL_IS_OBJECT(v) ? json_get(v, "name") : NULL;
 
 		snprintf(where, sizeof(where), "%s: families[%zu]%s%.40s%s",
 		    source, i, YAJL_IS_STRING(n) ? " (" : "",
@@ -474,7 +463,7 @@ models_load(const struct conf *c, struct models *m, char *err, size_t errsz)
 		if (table_add(m, file, source, err, errsz) == -1)
 			goto fail;
 	}
-	if (file == NULL || !YAJL_IS_TRUE(get(file, "replace"))) {
+	if (file == NULL || !YAJL_IS_TRUE(json_get(file, "replace"))) {
 		builtin = tree_parse(models_default_json,
 		    strlen(models_default_json), "built-in table", err, errsz);
 		if (builtin == NULL)
@@ -600,7 +589,7 @@ map_find(yajl_val map, const char *name)
 	tokenize(name, &t);
 	for (i = 0; i < map->u.array.len; i++) {
 		e = map->u.array.values[i];
-		when = get(e, "when");
+		when = json_get(e, "when");
 		for (k = 0; k < when->u.array.len; k++)
 			if (!has_token(&t, when->u.array.values[k]->u.string))
 				break;
@@ -636,8 +625,8 @@ models_resolve(const struct models *m, const char *name, struct resolved *r,
 	if (!any_match(f->passthrough, name)) {
 		if ((e = map_find(f->map, name)) != NULL) {
 			up = get_str(e, "model");
-			if (get(e, "fan_out_n"))
-				r->fan_out_n = YAJL_IS_TRUE(get(e, "fan_out_n"));
+			if (json_get(e, "fan_out_n"))
+				r->fan_out_n = YAJL_IS_TRUE(json_get(e, "fan_out_n"));
 			r->max_tokens_cap = get_int(e, "max_tokens_cap",
 			    r->max_tokens_cap);
 		} else if (f->model) {
