@@ -255,7 +255,7 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 	f->base_url = get_str(v, "base_url");
 	f->key_env = get_str(v, "key_env");
 
-	if (f->route != ROUTE_BEDROCK && f->path == NULL) {
+	if (f->route == ROUTE_OPENAI && f->path == NULL) {
 		snprintf(err, errsz, "%s: route %s needs \"path\"", where,
 		    route);
 		return -1;
