@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
+#include "claude.h"
 #include "hexin.h"
 #include "json.h"
 #include "log.h"
@@ -39,6 +41,8 @@ struct stream {
 	int		 status;	/* and the status it maps to */
 	char		 error[512];
 	yajl_val	 usage;		/* a held usage chunk (fan-out) */
+	yajl_val	 plain_usage;	/* a plain answer's usage (borrowed) */
+	struct claude_stream cs;	/* Bedrock routes: the translation */
 };
 
 struct chat {
@@ -46,6 +50,7 @@ struct chat {
 	yajl_val		 req;
 	struct resolved		 r;
 	int			 stream;
+	int			 bedrock;	/* the route speaks Anthropic */
 	int			 include_usage;
 	int			 fold;
 	int			 n;		/* upstream calls */
@@ -336,6 +341,36 @@ stream_fail(struct stream *s, enum hx_kind kind, int status, const char *msg)
 	snprintf(s->error, sizeof(s->error), "%s", msg);
 }
 
+/* Passes on one chunk whose tree is root. With n > 1 and usage asked
+ * for, a stream's usage is held (with its tree) for the sum at the end. */
+static int
+deliver(struct stream *s, yajl_val root, yajl_val chunk)
+{
+	yajl_val	 usage = json_get(chunk, "usage");
+	int		 rc;
+
+	rc = emit_chunk(s->ch, s, chunk);
+	if (s->ch->n > 1 && s->ch->include_usage && YAJL_IS_OBJECT(usage) &&
+	    s->usage == NULL)
+		s->usage = root;
+	else
+		yajl_tree_free(root);
+	return rc;
+}
+
+/* A chunk translated from a Bedrock event, as JSON text. */
+static int
+deliver_json(void *arg, const char *json, size_t n)
+{
+	struct stream	*s = arg;
+	char		 err[128];
+	yajl_val	 v;
+
+	if ((v = json_parse(json, n, err, sizeof(err))) == NULL)
+		return -1;
+	return deliver(s, v, v);
+}
+
 /* One upstream event. A non-zero return stops that stream. */
 static int
 on_event(void *arg, const char *event, const char *data, size_t n)
@@ -343,8 +378,8 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	struct stream	*s = arg;
 	struct hx_result r;
 	char		 err[128];
-	yajl_val	 v, usage;
-	int		 rc = 0;
+	yajl_val	 v;
+	int		 rc;
 
 	(void)event;
 	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
@@ -369,16 +404,14 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 		hexin_result_free(&r);
 		return 1;
 	}
-	usage = json_get(r.payload, "usage");
-	if (s->ch->n > 1 && s->ch->include_usage && YAJL_IS_OBJECT(usage) &&
-	    s->usage == NULL) {
-		/* held for the sum; the tree stays alive with it */
-		s->usage = v;
-		rc = emit_chunk(s->ch, s, r.payload);
-		return rc == -1 ? 1 : 0;
+	if (s->ch->bedrock) {
+		rc = claude_event(&s->cs, r.payload, deliver_json, s);
+		s->done = s->cs.stopped;
+		s->finished = s->cs.finished;
+		hexin_result_free(&r);
+	} else {
+		rc = deliver(s, v, r.payload);
 	}
-	rc = emit_chunk(s->ch, s, r.payload);
-	hexin_result_free(&r);
 	return rc == -1 ? 1 : 0;
 }
 
@@ -396,6 +429,8 @@ on_stream(struct up_call *u, const char *p, size_t n)
 }
 
 /* --- a plain answer --- */
+
+static int	emit_usage_sum(struct chat *);
 
 /* A choice as the chunks a stream would have carried. */
 static int
@@ -500,7 +535,11 @@ emit_answer_as_chunks(struct chat *ch, struct stream *s, yajl_val answer)
 		if (gen_choice_chunks(ch, s, answer, choices->u.array.values[i],
 		    index++))
 			return -1;
-	return 0;
+	if (!ch->include_usage || !YAJL_IS_OBJECT(json_get(answer, "usage")))
+		return 0;
+	/* its usage chunk, or its share of the sum at the end */
+	s->plain_usage = json_get(answer, "usage");
+	return ch->n > 1 ? 0 : emit_usage_sum(ch);
 }
 
 /* The merged answer of n calls, or the one answer with its reasoning
@@ -562,7 +601,9 @@ emit_usage_sum(struct chat *ch)
 	int		 i;
 
 	for (i = 0; i < ch->n; i++)
-		if (ch->st[i].usage)
+		if (ch->st[i].plain_usage)
+			usage[nu++] = ch->st[i].plain_usage;
+		else if (ch->st[i].usage)
 			usage[nu++] = json_get(ch->st[i].usage, "usage") ?
 			    json_get(ch->st[i].usage, "usage") :
 			    json_get(json_get(ch->st[i].usage, "data"),
@@ -640,17 +681,29 @@ list_has(yajl_val list, const char *s)
 	return 0;
 }
 
-/* The upstream body: the client's, with the family's rewrites. */
+/* The upstream body: the client's with the family's rewrites, or its
+ * Bedrock translation. 0, -1 when out of memory, or 400 (answered). */
 static int
 body_build(struct chat *ch, struct buf *out)
 {
 	const struct family	*f = ch->r.family;
 	yajl_val		 req = ch->req, to;
+	struct claude_err	 e;
 	yajl_gen		 g;
 	size_t			 i;
 	int			 rc = 0;
 
-	if ((g = json_gen()) == NULL || yajl_gen_map_open(g))
+	if ((g = json_gen()) == NULL)
+		return -1;
+	if (ch->bedrock) {
+		if ((rc = claude_request(g, req, &ch->r, f->system, &e)) == 0)
+			return json_take(g, out);
+		yajl_gen_free(g);
+		if (rc == 400)
+			reply_error_param(ch->c, e.param, "%s", e.message);
+		return rc;
+	}
+	if (yajl_gen_map_open(g))
 		goto fail;
 	for (i = 0; rc == 0 && i < req->u.object.len; i++) {
 		const char *k = req->u.object.keys[i];
@@ -766,6 +819,7 @@ calls_setup(struct chat *ch, struct auth *a, const char *url,
 		memset(&ch->st[i], 0, sizeof(ch->st[i]));
 		ch->st[i].ch = ch;
 		ch->st[i].base = i;
+		claude_stream_init(&ch->st[i].cs, (long long)time(NULL));
 		sse_init(&ch->st[i].sse, EVENT_MAX);
 	}
 }
@@ -781,6 +835,29 @@ calls_free(struct chat *ch)
 		yajl_tree_free(ch->st[i].usage);
 		ch->st[i].usage = NULL;
 	}
+}
+
+/* A Bedrock answer becomes the chat.completion it means. */
+static void
+translate_answer(struct hx_result *res)
+{
+	struct buf	 b;
+	char		 err[128];
+	yajl_val	 v = NULL;
+
+	buf_init(&b, 0);
+	if (claude_answer(&b, res->payload, (long long)time(NULL)) == 0)
+		v = json_parse(buf_cstr(&b), b.len, err, sizeof(err));
+	buf_free(&b);
+	hexin_result_free(res);
+	if (v == NULL) {
+		res->kind = HX_ERROR;
+		res->status = 502;
+		snprintf(res->message, sizeof(res->message), "Hexin's Claude "
+		    "answer could not be translated");
+		return;
+	}
+	res->root = res->payload = v;
 }
 
 /* What became of call i: its answer classified into res, or its stream's
@@ -836,6 +913,8 @@ call_outcome(struct chat *ch, int i, struct hx_result *res)
 		snprintf(res->message, sizeof(res->message), "Hexin's answer "
 		    "is not a JSON object");
 	}
+	if (res->kind == HX_OK && ch->bedrock)
+		translate_answer(res);
 }
 
 static void
@@ -970,6 +1049,7 @@ api_chat(struct call *c)
 	struct buf	 body;
 	char		 err[MODELS_ERRSZ], url[1024];
 	yajl_val	 v, req;
+	int		 rc;
 
 	memset(&ch, 0, sizeof(ch));
 	memset(&a, 0, sizeof(a));
@@ -997,12 +1077,7 @@ api_chat(struct call *c)
 		    "cannot be routed: %s", v->u.string, err);
 		goto out_models;
 	}
-	if (ch.r.family->route == ROUTE_BEDROCK) {
-		reply_error(c, 501, "not_implemented", "models of the %s "
-		    "family are not served on /v1/chat/completions yet",
-		    ch.r.family->name);
-		goto out_models;
-	}
+	ch.bedrock = ch.r.family->route == ROUTE_BEDROCK;
 	ch.stream = YAJL_IS_TRUE(json_get(req, "stream"));
 	ch.include_usage = YAJL_IS_TRUE(json_get(json_get(req,
 	    "stream_options"), "include_usage"));
@@ -1015,6 +1090,11 @@ api_chat(struct call *c)
 	if (ch.r.family->route == ROUTE_GATEWAY)
 		snprintf(url, sizeof(url), "%s/chat/completions",
 		    ch.r.family->base_url);
+	else if (ch.bedrock)
+		snprintf(url, sizeof(url), "%s/%s/%s/%s", c->conf->base_url,
+		    ch.r.family->path ? ch.r.family->path : "claude/model",
+		    ch.r.model, ch.stream ? "invoke-with-response-stream" :
+		    "invoke");
 	else
 		snprintf(url, sizeof(url), "%s/%s/chat/completions",
 		    c->conf->base_url, ch.r.family->path);
@@ -1022,8 +1102,13 @@ api_chat(struct call *c)
 	ch.st = calloc((size_t)ch.n, sizeof(*ch.st));
 	a.tok = malloc(sizeof(*a.tok));
 	if (ch.calls == NULL || ch.st == NULL || a.tok == NULL ||
-	    (ch.g = json_gen()) == NULL || body_build(&ch, &body) == -1) {
+	    (ch.g = json_gen()) == NULL) {
 		reply_error(c, 500, NULL, "out of memory");
+		goto out;
+	}
+	if ((rc = body_build(&ch, &body)) != 0) {
+		if (rc == -1)
+			reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
 	if (auth_get(&ch, &a) == 0)
