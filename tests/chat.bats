@@ -835,3 +835,29 @@ assert sum(1 for k in chunks if "error" in k) == 1'
 	wait_for grep -q 'status=499' "$BATS_TEST_TMPDIR/activate.err"
 	wait_for no_hexind_left
 }
+
+@test "twenty concurrent streams all complete, overlapping, with a single login" {
+	fake_set '{"chat_chunks": 4, "chat_chunk_delay": 0.2, "login_delay": 0.3}'
+	local envf=$BATS_TEST_TMPDIR/hexind.env i pids=()
+	env_file "$envf"
+	activate "$envf"
+	for i in $(seq 20); do
+		curl -sS -N -H "Authorization: Bearer $KEY" \
+		    -d '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"n'"$i"'"}]}' \
+		    "http://127.0.0.1:$PORT/v1/chat/completions" \
+		    >"$BATS_TEST_TMPDIR/s$i" 2>>"$ERR" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in $(seq 20); do
+		grep -qx 'data: \[DONE\]' "$BATS_TEST_TMPDIR/s$i"
+		[ "$(grep -o '"content":"[^"]*"' "$BATS_TEST_TMPDIR/s$i" | cut -d'"' -f4 | tr -d '\n')" = "echo: n$i" ]
+	done
+	[ "$(logins)" -eq 1 ]
+	# they ran side by side: every stream began before any had ended
+	curl -sS "$FAKE/_fake/streams" | "$PY" -S -c '
+import json, sys
+s = json.load(sys.stdin)["streams"]
+assert len(s) == 20, len(s)
+assert max(x["sent"][0] for x in s) < min(x["sent"][-1] for x in s), "not concurrent"'
+}
