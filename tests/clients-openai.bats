@@ -12,7 +12,7 @@ setup() {
 
 # sdk CASE: runs one case of tests/clients/openai-chat.mjs.
 sdk() {
-	run env HEXIND_URL="http://127.0.0.1:$PORT/v1" HEXIND_KEY="$KEY" \
+	run env HEXIND_URL="http://127.0.0.1:$PORT/v1" HEXIND_KEY="$KEY" FAKE_URL="$FAKE" \
 	    node "$ROOT/tests/clients/openai-chat.mjs" "$1"
 	[ "$status" -eq 0 ] || {
 		printf '%s\n' "$output" >&2
@@ -89,4 +89,9 @@ sdk() {
 @test "a stream that drops midway raises an APIError, not a silent end" {
 	fake_set '{"chat_drop_after": 2}'
 	sdk midstream_failure
+}
+
+@test "the SDK holds a Claude conversation: system, image, streamed tool call, result, answer" {
+	fake_set '{"claude_tools": true}'
+	sdk claude_conversation
 }

@@ -132,6 +132,55 @@ const cases = {
     assert.equal(r.choices[0].message.content, 'echo: think');
   },
 
+  // A whole Claude conversation: system prompt, an image, a streamed tool
+  // call, the tool's result and the final answer (claude_tools on).
+  async claude_conversation() {
+    const tools = [{
+      type: 'function',
+      function: {
+        name: 'get_weather',
+        description: 'Weather of a city',
+        parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } } },
+      },
+    }];
+    const messages = [
+      { role: 'system', content: 'You answer briefly.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Weather where this photo was taken?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+        ],
+      },
+    ];
+    const first = await client.chat.completions
+      .stream({ model: 'claude-sonnet-4-5', messages, tools })
+      .finalChatCompletion();
+    const msg = first.choices[0].message;
+    assert.equal(first.choices[0].finish_reason, 'tool_calls');
+    assert.equal(msg.tool_calls[0].id, 'toolu_fake_1');
+    assert.deepEqual(JSON.parse(msg.tool_calls[0].function.arguments), { city: 'Paris', days: 2 });
+
+    messages.push(msg, { role: 'tool', tool_call_id: msg.tool_calls[0].id, content: 'sunny, 21 C' });
+    const second = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages, tools });
+    assert.equal(second.choices[0].message.content, 'echo: tool said: sunny, 21 C');
+    assert.equal(second.choices[0].finish_reason, 'stop');
+
+    // what Bedrock got: the system prompt folded, the image, the round trip
+    const reqs = (await (await fetch(`${process.env.FAKE_URL}/_fake/requests`)).json()).requests
+      .filter((r) => r.path.includes('/claude/model/'));
+    assert.equal(reqs.length, 2);
+    assert.match(reqs[0].path, /us\.anthropic\.claude-sonnet-4-5-20250929-v1:0\/invoke-with-response-stream$/);
+    const b0 = JSON.parse(reqs[0].body);
+    assert.equal(b0.anthropic_version, 'bedrock-2023-05-31');
+    assert.ok(!('model' in b0) && !('stream' in b0));
+    assert.match(b0.messages[0].content[0].text, /^\[System Instruction: You answer briefly\.\]\n\n/);
+    assert.equal(b0.messages[0].content[1].source.media_type, 'image/png');
+    const b1 = JSON.parse(reqs[1].body);
+    assert.equal(b1.messages[1].content.at(-1).type, 'tool_use');
+    assert.deepEqual(b1.messages[2].content[0], { type: 'tool_result', tool_use_id: 'toolu_fake_1', content: 'sunny, 21 C' });
+  },
+
   async wrong_key() {
     const bad = new OpenAI({ baseURL: process.env.HEXIND_URL, apiKey: 'nope', maxRetries: 0 });
     await assert.rejects(
