@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "claude.h"
+#include "hexcall.h"
 #include "hexin.h"
 #include "json.h"
 #include "log.h"
@@ -24,7 +25,6 @@
 
 #define N_MAX		128
 #define EVENT_MAX	(16 * 1024 * 1024)
-#define BACKOFF_MS	250
 #define STREAM_HEADERS	"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
 
 struct chat;
@@ -57,7 +57,9 @@ struct chat {
 	int			 head_sent;
 	yajl_gen		 g;		/* reused for every event */
 	struct stream		*st;
-	struct up_call		*calls;
+	struct hexcall		 h;
+	const char		*url;
+	const struct buf	*body;
 	char			 id[128];	/* of the last chunk seen */
 	char			 model[256];
 	char			 created[32];
@@ -732,109 +734,44 @@ fail:
 	return -1;
 }
 
-/* Waits ms unless the client leaves first; 1 when it left. */
-static int
-backoff(struct call *c, int ms)
-{
-	long long	 end = now_ms() + ms;
-
-	while (now_ms() < end) {
-		if (conn_gone(c->conn))
-			return 1;
-		if (conn_wait(c->conn, end - now_ms() > 100 ? 100 :
-		    (int)(end - now_ms())) == 1 && conn_gone(c->conn))
-			return 1;
-	}
-	return 0;
-}
-
-struct auth {
-	struct token	*tok;
-	char		 userid[300];
-	char		 token[TOKEN_MAX + 16];
-	char		 bearer[1024];
-	char		 trace[200];
-};
-
-/* Credentials for the family's route; 0, or -1 after answering. */
-static int
-auth_get(struct chat *ch, struct auth *a)
-{
-	struct call	*c = ch->c;
-	const char	*key;
-	char		 err[512];
-	int		 status;
-
-	snprintf(a->trace, sizeof(a->trace), "X-Trace-Id: %s", c->id);
-	if (ch->r.family->route == ROUTE_GATEWAY) {
-		key = getenv(ch->r.family->key_env);
-		if (key == NULL || *key == '\0') {
-			log_error("model family %s: %s is not set",
-			    ch->r.family->name, ch->r.family->key_env);
-			reply_error(c, 502, "config_error", "the gateway key "
-			    "of this model's route is not configured");
-			return -1;
-		}
-		snprintf(a->bearer, sizeof(a->bearer),
-		    "Authorization: Bearer %s", key);
-		return 0;
-	}
-	if ((status = token_get(c->conf, c->id, a->tok, err, sizeof(err)))) {
-		log_error("id=%s %s", c->id, err);
-		reply_error(c, status, status == 504 ? "upstream_timeout" :
-		    "upstream_login_failed", "%s", err);
-		return -1;
-	}
-	snprintf(a->userid, sizeof(a->userid), "userId: %s",
-	    a->tok->user_id);
-	snprintf(a->token, sizeof(a->token), "token: %s", a->tok->value);
-	return 0;
-}
-
 static void
-calls_setup(struct chat *ch, struct auth *a, const char *url,
-    const struct buf *body)
+stream_free(struct stream *s)
 {
-	struct up_call	*u;
-	int		 i;
-
-	for (i = 0; i < ch->n; i++) {
-		u = &ch->calls[i];
-		up_call_init(u, ch->c->conf->max_answer_bytes);
-		u->url = url;
-		(void)up_call_header(u, "Content-Type: application/json");
-		(void)up_call_header(u, a->trace);
-		if (a->bearer[0]) {
-			(void)up_call_header(u, a->bearer);
-		} else {
-			(void)up_call_header(u, a->userid);
-			(void)up_call_header(u, a->token);
-		}
-		if (ch->stream)
-			(void)up_call_header(u, "Accept: text/event-stream");
-		u->post = buf_cstr((struct buf *)body);
-		u->postlen = body->len;
-		u->on_stream = ch->stream ? on_stream : NULL;
-		u->arg = &ch->st[i];
-		memset(&ch->st[i], 0, sizeof(ch->st[i]));
-		ch->st[i].ch = ch;
-		ch->st[i].base = i;
-		claude_stream_init(&ch->st[i].cs, (long long)time(NULL));
-		sse_init(&ch->st[i].sse, EVENT_MAX);
-	}
+	if (s->ch == NULL)
+		return;
+	sse_free(&s->sse);
+	yajl_tree_free(s->usage);
+	s->usage = NULL;
+	s->ch = NULL;
 }
 
+/* Call i of an attempt: where it goes and how its answer comes back. */
 static void
-calls_free(struct chat *ch)
+call_setup(struct hexcall *h, size_t i, struct up_call *u)
 {
-	int	 i;
+	struct chat	*ch = h->arg;
+	struct stream	*s = &ch->st[i];
 
-	for (i = 0; i < ch->n; i++) {
-		up_call_free(&ch->calls[i]);
-		sse_free(&ch->st[i].sse);
-		yajl_tree_free(ch->st[i].usage);
-		ch->st[i].usage = NULL;
-	}
+	u->url = ch->url;
+	(void)up_call_header(u, "Content-Type: application/json");
+	if (ch->stream)
+		(void)up_call_header(u, "Accept: text/event-stream");
+	u->post = buf_cstr((struct buf *)ch->body);
+	u->postlen = ch->body->len;
+	u->on_stream = ch->stream ? on_stream : NULL;
+	u->arg = s;
+	stream_free(s);
+	memset(s, 0, sizeof(*s));
+	s->ch = ch;
+	s->base = (int)i;
+	claude_stream_init(&s->cs, (long long)time(NULL));
+	sse_init(&s->sse, EVENT_MAX);
+}
+
+static int
+call_started(struct hexcall *h)
+{
+	return ((struct chat *)h->arg)->head_sent;
 }
 
 /* A Bedrock answer becomes the chat.completion it means. */
@@ -863,9 +800,10 @@ translate_answer(struct hx_result *res)
 /* What became of call i: its answer classified into res, or its stream's
  * end checked. */
 static void
-call_outcome(struct chat *ch, int i, struct hx_result *res)
+call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 {
-	struct up_call	*u = &ch->calls[i];
+	struct chat	*ch = h->arg;
+	struct up_call	*u = &h->calls[i];
 	struct stream	*s = &ch->st[i];
 
 	memset(res, 0, sizeof(*res));
@@ -890,169 +828,75 @@ call_outcome(struct chat *ch, int i, struct hx_result *res)
 		}
 		return;
 	}
-	if (u->status == 0 || (u->error[0] && !u->received) ||
-	    (u->error[0] && u->timeout)) {
-		res->kind = HX_ERROR;
-		res->status = u->timeout ? 504 : 502;
-		res->retryable = 1;
-		snprintf(res->message, sizeof(res->message), "Hexin %s: %s",
-		    u->timeout ? "timed out" : "unreachable", u->error);
-		return;
-	}
-	if (u->error[0]) {
-		res->kind = HX_ERROR;
-		res->status = 502;
-		snprintf(res->message, sizeof(res->message), "Hexin's answer "
-		    "failed: %s", u->error);
-		return;
-	}
-	hexin_classify(u->status, u->body.data, u->body.len, res);
-	if (res->kind == HX_OK && !YAJL_IS_OBJECT(res->payload)) {
-		res->kind = HX_ERROR;
-		res->status = 502;
-		snprintf(res->message, sizeof(res->message), "Hexin's answer "
-		    "is not a JSON object");
-	}
+	hexcall_outcome(h, i, res);
 	if (res->kind == HX_OK && ch->bedrock)
 		translate_answer(res);
 }
 
+/* Runs the calls and passes on what they answered. */
 static void
-reply_failure(struct chat *ch, const struct hx_result *res, const char *ra)
+chat_run(struct chat *ch)
 {
 	struct call	*c = ch->c;
-	char		 extra[64];
-	size_t		 i;
-
-	log_warn("id=%s model=%s: %s", c->id, ch->r.model, res->message);
-	if (ch->head_sent) {
-		emit_error(ch, res->status, res->message);
-		return;
-	}
-	extra[0] = '\0';
-	if (res->status == 429 && ra && *ra) {
-		for (i = 0; ra[i] && (isalnum((unsigned char)ra[i]) ||
-		    strchr(" ,:", ra[i])); i++)
-			;
-		if (ra[i] == '\0')
-			snprintf(extra, sizeof(extra), "Retry-After: %s\r\n",
-			    ra);
-	}
-	reply_error_extra(c, res->status, res->status == 504 ?
-	    "upstream_timeout" : res->status >= 500 ? "upstream_error" : NULL,
-	    extra[0] ? extra : NULL, "%s", res->message);
-}
-
-/* Runs the calls until an answer, a final failure or a hang-up. */
-static void
-chat_run(struct chat *ch, const char *url, const struct buf *body,
-    struct auth *a)
-{
-	struct call	*c = ch->c;
-	struct hx_result res[N_MAX];
+	struct hexcall	*h = &ch->h;
 	yajl_val	 answers[N_MAX];
 	struct buf	 out;
-	size_t		 attempt;
-	int		 i, bad, relogged = 0, ok;
+	size_t		 bad;
+	int		 i, ok = 1;
 
-	for (attempt = 0;; attempt++) {
-		calls_setup(ch, a, url, body);
-		if (upstream_run(c->conf, ch->calls, (size_t)ch->n, c->conn) ==
-		    UP_CLIENT_GONE) {
-			log_info("id=%s client gone: Hexin call stopped",
-			    c->id);
-			c->status = 499;
-			calls_free(ch);
-			return;
-		}
-		c->upstream_status = (int)ch->calls[0].status;
-		bad = -1;
-		ok = 1;
-		for (i = 0; i < ch->n; i++) {
-			call_outcome(ch, i, &res[i]);
-			if (res[i].kind != HX_OK && bad == -1)
-				bad = i;
-		}
-		if (bad == -1)
-			break;
-		if (!ch->head_sent && res[bad].kind == HX_AUTH && !relogged) {
-			/* Hexin refused the token: drop it, if still the
-			 * cached one, log in again and retry once. */
-			relogged = 1;
-			token_invalidate(c->conf, a->tok->value);
-			for (i = 0; i < ch->n; i++)
-				hexin_result_free(&res[i]);
-			calls_free(ch);
-			if (auth_get(ch, a) == -1)
-				return;
-			continue;
-		}
-		if (!ch->head_sent && res[bad].kind == HX_ERROR &&
-		    res[bad].retryable && attempt < c->conf->retries) {
-			for (i = 0; i < ch->n; i++)
-				hexin_result_free(&res[i]);
-			calls_free(ch);
-			if (backoff(c, BACKOFF_MS << attempt)) {
-				c->status = 499;
-				return;
-			}
-			continue;
-		}
-		if (res[bad].kind == HX_AUTH) {
-			res[bad].status = 502;
-			snprintf(res[bad].message, sizeof(res[bad].message),
-			    "Hexin refused a freshly obtained token");
-		}
-		reply_failure(ch, &res[bad], ch->calls[bad].retry_after);
-		ok = 0;
+	switch (hexcall_run(h, &bad)) {
+	case HC_OK:
 		break;
+	case HC_FAILED:
+		if (ch->head_sent)
+			emit_error(ch, h->res[bad].status, h->res[bad].message);
+		else
+			hexcall_reply_error(h, bad);
+		return;
+	default:
+		return;
 	}
-	if (ok && ch->stream) {
+	if (ch->stream) {
 		for (i = 0; i < ch->n && ok; i++)
-			if (!ch->calls[i].streamed && emit_answer_as_chunks(ch,
-			    &ch->st[i], res[i].payload) == -1)
+			if (!h->calls[i].streamed && emit_answer_as_chunks(ch,
+			    &ch->st[i], h->res[i].payload) == -1)
 				ok = 0;
 		if (ok && ch->include_usage && ch->n > 1)
 			ok = emit_usage_sum(ch) == 0;
 		if (ok)
 			(void)emit_raw(ch, "data: [DONE]\n\n", 14);
-	} else if (ok) {
-		for (i = 0; i < ch->n; i++)
-			answers[i] = res[i].payload;
-		buf_init(&out, 0);
-		if (gen_answer(ch, answers, (size_t)ch->n) == 0) {
-			const unsigned char *p;
-			size_t n;
-
-			if (yajl_gen_get_buf(ch->g, &p, &n) ==
-			    yajl_gen_status_ok && buf_add(&out, p, n) == 0)
-				(void)reply_json(c, 200, &out);
-			else
-				reply_error(c, 500, NULL, "out of memory");
-		} else {
-			reply_error(c, 502, "upstream_error", "Hexin's answer "
-			    "could not be passed on");
-		}
-		buf_free(&out);
+		return;
 	}
 	for (i = 0; i < ch->n; i++)
-		hexin_result_free(&res[i]);
-	calls_free(ch);
+		answers[i] = h->res[i].payload;
+	buf_init(&out, 0);
+	if (gen_answer(ch, answers, (size_t)ch->n) == 0) {
+		const unsigned char *p;
+		size_t n;
+
+		if (yajl_gen_get_buf(ch->g, &p, &n) == yajl_gen_status_ok &&
+		    buf_add(&out, p, n) == 0)
+			(void)reply_json(c, 200, &out);
+		else
+			reply_error(c, 500, NULL, "out of memory");
+	} else {
+		reply_error(c, 502, "upstream_error", "Hexin's answer could "
+		    "not be passed on");
+	}
+	buf_free(&out);
 }
 
 void
 api_chat(struct call *c)
 {
 	struct chat	 ch;
-	struct auth	 a;
 	struct models	 m;
 	struct buf	 body;
 	char		 err[MODELS_ERRSZ], url[1024];
 	yajl_val	 v, req;
-	int		 rc;
+	int		 rc, i;
 
 	memset(&ch, 0, sizeof(ch));
-	memset(&a, 0, sizeof(a));
 	buf_init(&body, 0);
 	if ((req = json_parse(buf_cstr(&c->body), c->body.len, err,
 	    sizeof(err))) == NULL) {
@@ -1098,10 +942,8 @@ api_chat(struct call *c)
 	else
 		snprintf(url, sizeof(url), "%s/%s/chat/completions",
 		    c->conf->base_url, ch.r.family->path);
-	ch.calls = calloc((size_t)ch.n, sizeof(*ch.calls));
 	ch.st = calloc((size_t)ch.n, sizeof(*ch.st));
-	a.tok = malloc(sizeof(*a.tok));
-	if (ch.calls == NULL || ch.st == NULL || a.tok == NULL ||
+	if (ch.st == NULL || hexcall_init(&ch.h, c, (size_t)ch.n) == -1 ||
 	    (ch.g = json_gen()) == NULL) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
@@ -1111,14 +953,22 @@ api_chat(struct call *c)
 			reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
-	if (auth_get(&ch, &a) == 0)
-		chat_run(&ch, url, &body, &a);
+	ch.url = url;
+	ch.body = &body;
+	ch.h.arg = &ch;
+	ch.h.setup = call_setup;
+	ch.h.outcome = call_outcome;
+	ch.h.started = call_started;
+	if (ch.r.family->route == ROUTE_GATEWAY)
+		ch.h.key_env = ch.r.family->key_env;
+	chat_run(&ch);
 out:
 	if (ch.g)
 		yajl_gen_free(ch.g);
-	free(ch.calls);
+	for (i = 0; ch.st && i < ch.n; i++)
+		stream_free(&ch.st[i]);
+	hexcall_free(&ch.h);
 	free(ch.st);
-	free(a.tok);
 	buf_free(&body);
 out_models:
 	models_free(&m);

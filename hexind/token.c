@@ -370,7 +370,7 @@ login(const struct conf *c, const char *trace, struct token *t, char *err,
 	u.post = buf_cstr(&body);
 	u.postlen = body.len;
 	u.timeout_ms = c->login_timeout_ms;
-	(void)upstream_run(c, &u, 1, NULL);
+	(void)upstream_run(c, &u, 1, NULL, 0);
 	if (u.status == 0 || u.error[0]) {
 		snprintf(err, errsz, "Hexin login %s: %s (HITHINK_APP_URL)",
 		    u.timeout ? "timed out" : "unreachable", u.error);

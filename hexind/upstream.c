@@ -132,6 +132,23 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	return n;
 }
 
+/* A transfer begins when curl has its connection: until then it may wait
+ * for one in the queue, and that wait is no silence of Hexin's. */
+static int
+on_prereq(void *arg, char *conn_primary_ip, char *conn_local_ip,
+    int conn_primary_port, int conn_local_port)
+{
+	struct up_call	*u = arg;
+
+	(void)conn_primary_ip;
+	(void)conn_local_ip;
+	(void)conn_primary_port;
+	(void)conn_local_port;
+	u->begun = 1;
+	u->last_byte = now_ms();
+	return CURL_PREREQFUNC_OK;
+}
+
 static int
 call_setup(const struct conf *c, struct up_call *u)
 {
@@ -170,6 +187,8 @@ call_setup(const struct conf *c, struct up_call *u)
 	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, u);
 	(void)curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	(void)curl_easy_setopt(h, CURLOPT_HEADERDATA, u);
+	(void)curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	(void)curl_easy_setopt(h, CURLOPT_PREREQDATA, u);
 	(void)curl_easy_setopt(h, CURLOPT_PRIVATE, u);
 	return 0;
 }
@@ -190,11 +209,12 @@ call_finish(struct up_call *u, CURLcode rc)
 		    curl_easy_strerror(rc));
 }
 
-/* Runs the calls to their ends. UP_DONE, or UP_CLIENT_GONE when the
- * client hung up (every call stopped). Each call's result is in it. */
+/* Runs the calls to their ends, at most parallel at once (0: all).
+ * UP_DONE, or UP_CLIENT_GONE when the client hung up (every call
+ * stopped). Each call's result is in it. */
 int
 upstream_run(const struct conf *c, struct up_call *calls, size_t n,
-    struct conn *client)
+    struct conn *client, size_t parallel)
 {
 	struct curl_waitfd	 wfd;
 	struct up_call		*u;
@@ -210,6 +230,10 @@ upstream_run(const struct conf *c, struct up_call *calls, size_t n,
 			    "cannot start libcurl");
 		return UP_DONE;
 	}
+	/* Queued transfers wait for a free connection: the bound. */
+	if (parallel > 0)
+		(void)curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+		    (long)parallel);
 	for (i = 0; i < n; i++) {
 		u = &calls[i];
 		u->last_byte = now_ms();
@@ -235,7 +259,8 @@ upstream_run(const struct conf *c, struct up_call *calls, size_t n,
 		now = now_ms();
 		for (i = 0; i < n; i++) {
 			u = &calls[i];
-			if (u->done || now - u->last_byte < c->idle_timeout_ms)
+			if (u->done || !u->begun ||
+			    now - u->last_byte < c->idle_timeout_ms)
 				continue;
 			u->timeout = 1;
 			u->done = 1;

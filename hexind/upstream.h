@@ -42,6 +42,7 @@ struct up_call {
 	void		*h;
 	void		*hdrs;
 	long long	 last_byte;
+	int		 begun;		/* connected, request on its way */
 	int		 done;
 };
 
@@ -52,6 +53,6 @@ void	up_call_init(struct up_call *, size_t maxbody);
 void	up_call_free(struct up_call *);
 int	up_call_header(struct up_call *, const char *);
 int	upstream_run(const struct conf *, struct up_call *, size_t n,
-	    struct conn *client);
+	    struct conn *client, size_t parallel);
 
 #endif
