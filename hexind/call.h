@@ -21,6 +21,7 @@ struct call {
 	enum api		 api;
 	int			 head_only;	/* HEAD: no body in replies */
 	const char		*origin;	/* CORS origin to allow, or NULL */
+	char			 headers[256];	/* more header lines for replies */
 	char			 id[REQUEST_ID_MAX + 1];
 	/* for the access log */
 	char			 route[96];	/* route, or Hexin route */

@@ -1,8 +1,6 @@
 /* hexind: one HTTP request per process, started by systemd (Accept=yes),
  * inetd or a pipe. Finds the connection, reads and checks the request,
  * hands it to its handler, logs one access line and exits. */
-#include <sys/random.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,6 +15,7 @@
 #include "conf.h"
 #include "conn.h"
 #include "http.h"
+#include "ids.h"
 #include "log.h"
 #include "models.h"
 #include "reply.h"
@@ -72,42 +71,16 @@ listen_fd(void)
 	return SD_LISTEN_FD;
 }
 
-static int
-id_char(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
-}
-
-/* The client's X-Request-ID when sane (1 to 128 of A-Za-z0-9._-), else a
- * fresh random one. */
+/* The client's X-Request-ID when sane, else a fresh random one. */
 static void
 request_id(struct call *c)
 {
-	static const char hex[] = "0123456789abcdef";
 	const char	*v = c->req ? http_header(c->req, "x-request-id") : NULL;
-	unsigned char	 rnd[16];
-	size_t		 i, n;
 
-	if (v != NULL && (n = strlen(v)) >= 1 && n <= REQUEST_ID_MAX) {
-		for (i = 0; i < n && id_char(v[i]); i++)
-			;
-		if (i == n) {
-			memcpy(c->id, v, n + 1);
-			return;
-		}
-	}
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd)) {
-		long long t = now_ms() ^ ((long long)getpid() << 20);
-		for (i = 0; i < sizeof(rnd); i++)
-			rnd[i] = (unsigned char)(t >> (i % 8 * 8)) ^
-			    (unsigned char)(i * 37);
-	}
-	for (i = 0; i < sizeof(rnd); i++) {
-		c->id[2 * i] = hex[rnd[i] >> 4];
-		c->id[2 * i + 1] = hex[rnd[i] & 15];
-	}
-	c->id[2 * sizeof(rnd)] = '\0';
+	if (id_ok(v))
+		snprintf(c->id, sizeof(c->id), "%s", v);
+	else
+		id_hex(c->id);
 }
 
 /* Reads the request head; returns its length, 0 when the client left
@@ -212,10 +185,8 @@ cors_origin(const struct conf *cf, const struct http_req *r)
 static int
 header_list_ok(const char *s)
 {
-	for (; *s; s++)
-		if (!(id_char(*s) || *s == ',' || *s == ' '))
-			return 0;
-	return 1;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-, ") == strlen(s);
 }
 
 /* A preflight request: answered without a key, as browsers send none. */

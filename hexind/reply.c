@@ -116,9 +116,10 @@ head_build(struct buf *b, struct call *c, int status, const char *ctype,
 		return -1;
 	if (c->origin && buf_printf(b, "Access-Control-Allow-Origin: %s\r\n"
 	    "Vary: Origin\r\nAccess-Control-Expose-Headers: x-request-id, "
-	    "retry-after\r\n", c->origin) == -1)
+	    "x-session-id, retry-after\r\n", c->origin) == -1)
 		return -1;
-	if (extra && buf_adds(b, extra) == -1)
+	if ((c->headers[0] && buf_adds(b, c->headers) == -1) ||
+	    (extra && buf_adds(b, extra) == -1))
 		return -1;
 	return buf_adds(b, "Connection: close\r\n\r\n");
 }
