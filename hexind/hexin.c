@@ -97,7 +97,8 @@ hexin_classify_tree(long http_status, yajl_val root, struct hx_result *r)
 		r->retryable = ecode == 502 || ecode == 503 || ecode == 504;
 		return;
 	}
-	if (err != NULL || http_status >= 300) {
+	/* An answer may carry "error": null (a Response object does). */
+	if ((err != NULL && !YAJL_IS_NULL(err)) || http_status >= 300) {
 		msg = str(json_get(err, "message"));
 		if (msg == NULL)
 			msg = str(err);
