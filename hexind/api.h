@@ -9,5 +9,7 @@ void	api_models_get(struct call *);
 void	api_health(struct call *);
 void	api_pending(struct call *);
 void	api_chat(struct call *);
+void	api_responses(struct call *);
+void	api_embeddings(struct call *);
 
 #endif

@@ -80,6 +80,8 @@ static const struct setting settings[] = {
 	    "retries of a failed Hexin call before the first byte" },
 	{ "HEXIND_MAX_ANSWER_BYTES", K_COUNT, "67108864", O(max_answer_bytes),
 	    65536, 1073741824, "limit of a Hexin answer held whole" },
+	{ "HEXIND_EMBED_PARALLEL", K_COUNT, "8", O(embed_parallel), 1, 64,
+	    "embedding inputs of one request sent to Hexin at once" },
 	{ "HEXIND_THINK_TAGS", K_BOOL, "no", O(think_tags), 0, 0,
 	    "fold reasoning_content into content between <think> tags" },
 	{ "HEXIND_TOKEN_MARGIN", K_SECS, "600", O(token_margin_ms),

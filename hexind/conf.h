@@ -35,6 +35,7 @@ struct conf {
 	size_t		 retries;
 	size_t		 max_answer_bytes;
 	int		 think_tags;
+	size_t		 embed_parallel;
 	int		 token_margin_ms;
 };
 

@@ -7,8 +7,8 @@
 
 static const struct route routes[] = {
 	{ "/chat/completions", 0, "POST", 1, 1, api_chat, "chat" },
-	{ "/responses", 0, "POST", 1, 1, api_pending, "responses" },
-	{ "/embeddings", 0, "POST", 1, 1, api_pending, "embeddings" },
+	{ "/responses", 0, "POST", 1, 1, api_responses, "responses" },
+	{ "/embeddings", 0, "POST", 1, 1, api_embeddings, "embeddings" },
 	{ "/messages", 0, "POST", 1, 1, api_pending, "messages" },
 	{ "/messages/count_tokens", 0, "POST", 1, 1, api_pending,
 	    "count_tokens" },
