@@ -837,7 +837,7 @@ assert sum(1 for k in chunks if "error" in k) == 1'
 }
 
 @test "twenty concurrent streams all complete, overlapping, with a single login" {
-	fake_set '{"chat_chunks": 4, "chat_chunk_delay": 0.2, "login_delay": 0.3}'
+	fake_set '{"chat_chunks": 4, "chat_chunk_delay": 0.5, "login_delay": 0.3}'
 	local envf=$BATS_TEST_TMPDIR/hexind.env i pids=()
 	env_file "$envf"
 	activate "$envf"

@@ -10,10 +10,10 @@ setup() {
 	activate "$ENVF"
 }
 
-# sdk CASE: runs one case of tests/clients/openai-chat.mjs.
+# sdk CASE: runs one case of tests/clients/openai.mjs.
 sdk() {
 	run env HEXIND_URL="http://127.0.0.1:$PORT/v1" HEXIND_KEY="$KEY" FAKE_URL="$FAKE" \
-	    node "$ROOT/tests/clients/openai-chat.mjs" "$1"
+	    node "$ROOT/tests/clients/openai.mjs" "$1"
 	[ "$status" -eq 0 ] || {
 		printf '%s\n' "$output" >&2
 		return 1
@@ -94,4 +94,43 @@ sdk() {
 @test "the SDK holds a Claude conversation: system, image, streamed tool call, result, answer" {
 	fake_set '{"claude_tools": true}'
 	sdk claude_conversation
+}
+
+@test "the SDK creates a response, the session header reaching Hexin and coming back" {
+	sdk responses
+}
+
+@test "the SDK streams a response event by event" {
+	fake_set '{"responses_loose": true}'
+	sdk responses_stream
+}
+
+@test "the SDK's responses.stream() helper assembles the final response" {
+	sdk responses_helper
+}
+
+@test "an upstream refusal of a response raises BadRequestError" {
+	fake_set '{"chat_openai_error": {"status": 400}}'
+	sdk responses_error
+}
+
+@test "a response stream that fails midway raises an APIError" {
+	fake_set '{"responses_error_event_after": 3}'
+	sdk responses_stream_error
+}
+
+@test "the SDK's default base64 embeddings decode to Hexin's numbers bit for bit" {
+	sdk embeddings_base64
+}
+
+@test "the SDK gets float embeddings with usage" {
+	sdk embeddings_float
+}
+
+@test "a batch of embeddings comes back in order, each as if sent alone" {
+	sdk embeddings_batch
+}
+
+@test "token arrays raise BadRequestError naming input" {
+	sdk embeddings_tokens
 }

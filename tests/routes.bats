@@ -37,15 +37,6 @@ load helpers
 	[ -z "$(body)" ]
 }
 
-@test "responses and embeddings answer 501 in the OpenAI shape for now" {
-	local p
-	for p in /v1/responses /v1/embeddings; do
-		send "POST $p HTTP/1.0"$'\r\nAuthorization: Bearer '"$KEY"$'\r\nContent-Length: 2\r\n\r\n{}'
-		assert_error 501 not_implemented "$p"
-		[ "$status" -eq 0 ]
-	done
-}
-
 @test "messages answers 501 in the Anthropic shape for now" {
 	send $'POST /v1/messages HTTP/1.0\r\nx-api-key: '"$KEY"$'\r\nContent-Length: 2\r\n\r\n{}'
 	assert_anthropic_error 501 api_error

@@ -1,4 +1,4 @@
-// The official OpenAI SDK against hexind: `node openai-chat.mjs CASE`.
+// The official OpenAI SDK against hexind: `node openai.mjs CASE`.
 // HEXIND_URL (e.g. http://127.0.0.1:8777/v1) and HEXIND_KEY say where;
 // the bats suite sets the fake upstream's switches before each case.
 // Exit 0 and "ok CASE" when every assertion held.
@@ -179,6 +179,100 @@ const cases = {
     const b1 = JSON.parse(reqs[1].body);
     assert.equal(b1.messages[1].content.at(-1).type, 'tool_use');
     assert.deepEqual(b1.messages[2].content[0], { type: 'tool_result', tool_use_id: 'toolu_fake_1', content: 'sunny, 21 C' });
+  },
+
+  // Responses: the session header reaches Hexin as arsenal-openai-hash,
+  // and the session comes back in x-session-id.
+  async responses() {
+    const { data: r, response } = await client.responses
+      .create({ model: 'o3', input: 'reason about this' }, { headers: { 'X-Session-ID': 'sess-sdk-1' } })
+      .withResponse();
+    assert.equal(r.object, 'response');
+    assert.equal(r.output_text, 'echo: reason about this');
+    assert.equal(response.headers.get('x-session-id'), 'sess-sdk-1');
+    const reqs = (await (await fetch(`${process.env.FAKE_URL}/_fake/requests`)).json()).requests
+      .filter((q) => q.path.endsWith('/responses'));
+    assert.equal(reqs.at(-1).headers['arsenal-openai-hash'], 'sess-sdk-1');
+    assert.equal(reqs.at(-1).headers['x-trace-id'], 'sess-sdk-1');
+  },
+
+  async responses_stream() {
+    const stream = await client.responses.create(
+      { model: 'o4-mini', input: 'stream it', stream: true },
+      { headers: { 'X-Session-ID': 'sess-sdk-2' } },
+    );
+    let text = '';
+    const types = [];
+    for await (const ev of stream) {
+      types.push(ev.type);
+      if (ev.type === 'response.output_text.delta') text += ev.delta;
+    }
+    assert.equal(text, 'echo: stream it');
+    assert.equal(types[0], 'response.created');
+    assert.equal(types.at(-1), 'response.completed');
+  },
+
+  async responses_helper() {
+    const runner = client.responses.stream({ model: 'o3', input: 'helper please' });
+    let deltas = '';
+    runner.on('response.output_text.delta', (e) => { deltas += e.delta; });
+    const final = await runner.finalResponse();
+    assert.equal(final.output_text, 'echo: helper please');
+    assert.equal(deltas, 'echo: helper please');
+  },
+
+  async responses_error() {
+    await assert.rejects(
+      client.responses.create({ model: 'o3', input: 'x' }),
+      (e) => e instanceof OpenAI.BadRequestError && /fake upstream refused/.test(e.message),
+    );
+  },
+
+  async responses_stream_error() {
+    const stream = await client.responses.create({ model: 'o3', input: 'break', stream: true });
+    await assert.rejects(
+      (async () => { for await (const ev of stream) void ev; })(),
+      (e) => e instanceof OpenAI.APIError && /exploded|broke off/.test(e.message),
+    );
+  },
+
+  // Embeddings: the Node SDK asks for base64 by default and decodes it.
+  async embeddings_base64() {
+    const r = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'vector me' });
+    const raw = await (await fetch(`${process.env.HEXIND_URL}/embeddings`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${process.env.HEXIND_KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'text-embedding-3-small', input: 'vector me' }),
+    })).json();
+    const floats = raw.data[0].embedding;
+    assert.equal(r.data[0].embedding.length, floats.length);
+    // bit-exact: the SDK's float32 values are the upstream's numbers
+    for (let k = 0; k < floats.length; k++) assert.equal(r.data[0].embedding[k], Math.fround(floats[k]));
+  },
+
+  async embeddings_float() {
+    const r = await client.embeddings.create({
+      model: 'text-embedding-3-small', input: 'vector me', encoding_format: 'float',
+    });
+    assert.ok(r.data[0].embedding.every((x) => typeof x === 'number'));
+    assert.ok(r.usage.prompt_tokens > 0);
+  },
+
+  async embeddings_batch() {
+    const inputs = ['one', 'two', 'three', 'four', 'five'];
+    const r = await client.embeddings.create({ model: 'text-embedding-3-small', input: inputs, encoding_format: 'float' });
+    assert.deepEqual(r.data.map((d) => d.index), [0, 1, 2, 3, 4]);
+    for (let i = 0; i < inputs.length; i++) {
+      const one = await client.embeddings.create({ model: 'text-embedding-3-small', input: inputs[i], encoding_format: 'float' });
+      assert.deepEqual(r.data[i].embedding, one.data[0].embedding);
+    }
+  },
+
+  async embeddings_tokens() {
+    await assert.rejects(
+      client.embeddings.create({ model: 'text-embedding-3-small', input: [[1, 2, 3]] }),
+      (e) => e instanceof OpenAI.BadRequestError && e.param === 'input',
+    );
   },
 
   async wrong_key() {
