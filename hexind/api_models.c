@@ -1,5 +1,4 @@
-/* GET /v1/models, GET /v1/models/{id}, GET /health, and the answer of
- * the endpoints still to come. */
+/* GET /v1/models, GET /v1/models/{id} and GET /health. */
 #include <stdio.h>
 #include <string.h>
 
@@ -146,11 +145,4 @@ api_health(struct call *c)
 	    json_kbool(g, "credentials", c->conf->app_id != NULL) ||
 	    json_kstr(g, "token", token_state_name(token_state(c->conf))) ||
 	    yajl_gen_map_close(g));
-}
-
-void
-api_pending(struct call *c)
-{
-	reply_error(c, 501, NULL, "%s is not implemented in this version of "
-	    "hexind", c->req->path);
 }
