@@ -17,28 +17,22 @@
 #include "json.h"
 #include "log.h"
 #include "models.h"
+#include "relay.h"
 #include "reply.h"
-#include "sse.h"
 
-#define EVENT_MAX	(16 * 1024 * 1024)
-#define STREAM_HEADERS	"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
 
 struct msgs {
 	struct call	*c;
 	struct hexcall	 h;
+	struct relay	 relay;
 	struct resolved	 r;
 	yajl_val	 req;
 	struct buf	 body;
 	char		 url[1024];
 	int		 stream;
-	int		 head_sent;
-	int		 done;		/* message_stop arrived */
-	struct sse	 sse;
-	int		 sse_ready;
-	char		 error[512];
-	int		 status;
-	enum hx_kind	 kind;
 };
+
+static const char *const terminal[] = { "message_stop", NULL };
 
 #define OK(x)	((x) == yajl_gen_status_ok)
 
@@ -215,27 +209,7 @@ body_build(struct msgs *m)
 	return -1;
 }
 
-/* --- the stream --- */
-
-static int
-emit(struct msgs *m, const char *event, const char *data, size_t n)
-{
-	struct buf	 b;
-	int		 rc = -1;
-
-	if (!m->head_sent) {
-		m->head_sent = 1;
-		if (reply_head(m->c, 200, "text/event-stream", -1,
-		    STREAM_HEADERS) == -1)
-			return -1;
-	}
-	buf_init(&b, 0);
-	if (buf_printf(&b, "event: %s\ndata: ", event) == 0 &&
-	    buf_add(&b, data, n) == 0 && buf_add(&b, "\n\n", 2) == 0)
-		rc = conn_write(m->c->conn, b.data, b.len);
-	buf_free(&b);
-	return rc;
-}
+/* --- the calls --- */
 
 /* The error event the Anthropic SDKs raise. */
 static void
@@ -245,85 +219,10 @@ emit_error(struct msgs *m, int status, const char *msg)
 
 	buf_init(&e, 0);
 	if (error_body(&e, API_ANTHROPIC, status, NULL, msg) == 0)
-		(void)emit(m, "error", e.data, e.len);
+		(void)relay_emit(&m->relay, "error", e.data, e.len);
 	buf_free(&e);
 	log_warn("id=%s stream broken after it began: %s", m->c->id, msg);
 }
-
-static void
-fail(struct msgs *m, enum hx_kind kind, int status, const char *msg)
-{
-	if (m->error[0])
-		return;
-	m->kind = kind;
-	m->status = status;
-	snprintf(m->error, sizeof(m->error), "%s", msg);
-}
-
-static int
-on_event(void *arg, const char *event, const char *data, size_t n)
-{
-	struct msgs	*m = arg;
-	struct hx_result res;
-	struct buf	 b;
-	yajl_val	 v, type;
-	yajl_gen	 g;
-	char		 err[128], name[64];
-	int		 rc = -1;
-
-	if (n == 6 && memcmp(data, "[DONE]", 6) == 0)
-		return 0;
-	if ((v = json_parse(data, n, err, sizeof(err))) == NULL) {
-		fail(m, HX_ERROR, 502, "Hexin sent an event that is not JSON");
-		return 1;
-	}
-	memset(&res, 0, sizeof(res));
-	hexin_classify_tree(200, v, &res);
-	type = json_get(res.payload, "type");
-	if (res.kind != HX_OK || !YAJL_IS_OBJECT(res.payload) ||
-	    (YAJL_IS_STRING(type) && strcmp(type->u.string, "error") == 0)) {
-		fail(m, res.kind == HX_AUTH ? HX_AUTH : HX_ERROR, res.status ?
-		    res.status : 502, res.message[0] ? res.message :
-		    "Hexin sent an error event");
-		hexin_result_free(&res);
-		return 1;
-	}
-	snprintf(name, sizeof(name), "%s", YAJL_IS_STRING(type) ?
-	    type->u.string : *event ? event : "message");
-	name[strcspn(name, "\r\n")] = '\0';
-	if (strcmp(name, "message_stop") == 0)
-		m->done = 1;
-	if (res.payload == v) {
-		rc = emit(m, name, data, n);
-	} else {
-		buf_init(&b, 0);
-		if ((g = json_gen()) != NULL) {
-			if (json_gen_value(g, res.payload) == 0)
-				rc = json_take(g, &b) == 0 ? emit(m, name,
-				    b.data, b.len) : -1;
-			else
-				yajl_gen_free(g);
-		}
-		buf_free(&b);
-	}
-	hexin_result_free(&res);
-	return rc == -1 ? 1 : 0;
-}
-
-static int
-on_stream(struct up_call *u, const char *p, size_t n)
-{
-	struct msgs	*m = u->arg;
-	int		 rc;
-
-	rc = sse_feed(&m->sse, p, n, on_event, m);
-	if (rc != 0 && m->error[0] == '\0' && !m->c->conn->failed)
-		fail(m, HX_ERROR, 502, "Hexin sent an event larger than "
-		    "hexind accepts");
-	return rc != 0 ? -1 : 0;
-}
-
-/* --- the calls --- */
 
 static void
 call_setup(struct hexcall *h, size_t i, struct up_call *u)
@@ -333,53 +232,24 @@ call_setup(struct hexcall *h, size_t i, struct up_call *u)
 	(void)i;
 	u->url = m->url;
 	(void)up_call_header(u, "Content-Type: application/json");
-	if (m->stream)
-		(void)up_call_header(u, "Accept: text/event-stream");
 	u->post = buf_cstr(&m->body);
 	u->postlen = m->body.len;
-	u->on_stream = m->stream ? on_stream : NULL;
-	u->arg = m;
-	if (m->sse_ready)
-		sse_free(&m->sse);
-	sse_init(&m->sse, EVENT_MAX);
-	m->sse_ready = 1;
-	m->done = 0;
-	m->error[0] = '\0';
+	if (m->stream) {
+		(void)up_call_header(u, "Accept: text/event-stream");
+		relay_attempt(&m->relay, u);
+	}
 }
 
 static void
 call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 {
-	struct msgs	*m = h->arg;
-	struct up_call	*u = &h->calls[i];
-
-	memset(res, 0, sizeof(*res));
-	if (!u->streamed) {
-		hexcall_outcome(h, i, res);
-		return;
-	}
-	if (!m->error[0])
-		(void)sse_finish(&m->sse, on_event, m);
-	if (m->error[0]) {
-		res->kind = m->kind;
-		res->status = m->status;
-		snprintf(res->message, sizeof(res->message), "%s", m->error);
-	} else if (!m->done) {
-		res->kind = HX_ERROR;
-		res->status = u->timeout ? 504 : 502;
-		res->retryable = 1;
-		snprintf(res->message, sizeof(res->message), "Hexin's stream "
-		    "broke off before its end%s%s", u->error[0] ? ": " : "",
-		    u->error);
-	} else {
-		res->kind = HX_OK;
-	}
+	relay_outcome(&((struct msgs *)h->arg)->relay, h, i, res);
 }
 
 static int
 call_started(struct hexcall *h)
 {
-	return ((struct msgs *)h->arg)->head_sent;
+	return ((struct msgs *)h->arg)->relay.head_sent;
 }
 
 /* A whole message where a stream was asked for: the events that carry
@@ -408,7 +278,7 @@ emit_as_events(struct msgs *m, yajl_val msg)
 				    json_str(g, "content_block") ||
 				    json_gen_value(g, b) ||
 				    !OK(yajl_gen_map_close(g)) ||
-				    json_take(g, &out) ? -1 : emit(m,
+				    json_take(g, &out) ? -1 : relay_emit(&m->relay,
 				    "content_block_start", out.data, out.len);
 				buf_free(&out);
 				if (rc == 0) {
@@ -416,7 +286,7 @@ emit_as_events(struct msgs *m, yajl_val msg)
 					int n = snprintf(stop, sizeof(stop),
 					    "{\"type\":\"content_block_stop\","
 					    "\"index\":%zu}", i);
-					rc = emit(m, "content_block_stop", stop,
+					rc = relay_emit(&m->relay, "content_block_stop", stop,
 					    (size_t)n);
 				}
 			}
@@ -443,7 +313,7 @@ emit_as_events(struct msgs *m, yajl_val msg)
 			}
 			rc = rc || !OK(yajl_gen_map_close(g)) ||
 			    !OK(yajl_gen_map_close(g)) || json_take(g, &out) ?
-			    -1 : emit(m, "message_start", out.data, out.len);
+			    -1 : relay_emit(&m->relay, "message_start", out.data, out.len);
 		} else {
 			v = json_get(msg, "stop_reason");
 			rc = !OK(yajl_gen_map_open(g)) ||
@@ -455,9 +325,9 @@ emit_as_events(struct msgs *m, yajl_val msg)
 			    !OK(yajl_gen_map_close(g)) || json_str(g, "usage") ||
 			    json_gen_value(g, json_get(msg, "usage")) ||
 			    !OK(yajl_gen_map_close(g)) || json_take(g, &out) ?
-			    -1 : emit(m, "message_delta", out.data, out.len);
+			    -1 : relay_emit(&m->relay, "message_delta", out.data, out.len);
 			if (rc == 0)
-				rc = emit(m, "message_stop",
+				rc = relay_emit(&m->relay, "message_stop",
 				    "{\"type\":\"message_stop\"}", 23);
 		}
 		buf_free(&out);
@@ -556,6 +426,9 @@ api_messages(struct call *c)
 	}
 	m->c = c;
 	m->req = req;
+	m->relay.c = c;
+	m->relay.terminal = terminal;
+	m->relay.type_first = 1;
 	buf_init(&m->body, 0);
 	if (models_resolve(&tbl, c->model, &m->r, err, sizeof(err)) == -1 ||
 	    m->r.family->route != ROUTE_BEDROCK) {
@@ -581,7 +454,7 @@ api_messages(struct call *c)
 		answer(m);
 		break;
 	case HC_FAILED:
-		if (m->head_sent)
+		if (m->relay.head_sent)
 			emit_error(m, m->h.res[bad].status,
 			    m->h.res[bad].message);
 		else
@@ -592,8 +465,7 @@ api_messages(struct call *c)
 	}
 out:
 	hexcall_free(&m->h);
-	if (m->sse_ready)
-		sse_free(&m->sse);
+	relay_free(&m->relay);
 	buf_free(&m->body);
 	free(m);
 out_tbl:

@@ -1,0 +1,38 @@
+/* Passing an upstream event stream on as strict server-sent events with
+ * "event:" lines, the moment each event is complete: what /v1/responses
+ * and /v1/messages share. Events are passed byte for byte unless they
+ * come wrapped in Hexin's envelope. */
+#ifndef HEXIND_RELAY_H
+#define HEXIND_RELAY_H
+
+#include "call.h"
+#include "hexcall.h"
+#include "hexin.h"
+#include "sse.h"
+#include "upstream.h"
+
+struct relay {
+	/* set by the endpoint */
+	struct call		*c;
+	const char *const	*terminal;	/* event names that end it */
+	int			 type_first;	/* name from "type", then event: */
+	int			 drop_pings;
+	/* state */
+	int			 head_sent;
+	int			 done;		/* a terminal event arrived */
+	long long		 seq;		/* the last sequence_number */
+	struct sse		 sse;
+	int			 sse_ready;
+	enum hx_kind		 kind;		/* why it failed, if it did */
+	int			 status;
+	char			 error[512];
+};
+
+int	relay_emit(struct relay *, const char *event, const char *, size_t);
+void	relay_attempt(struct relay *, struct up_call *);
+void	relay_outcome(struct relay *, struct hexcall *, size_t,
+	    struct hx_result *);
+int	relay_gen_emit(struct relay *, const char *event, yajl_val);
+void	relay_free(struct relay *);
+
+#endif
