@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_parse.h>
+
 #include "api.h"
 #include "b64.h"
 #include "hexcall.h"
@@ -19,8 +21,18 @@
 
 #define INPUTS_MAX	2048
 
+/* What the scan of one answer found. */
+struct vec {
+	struct buf	 nums;		/* the numbers' texts, NUL-separated */
+	size_t		 count;
+	char		 model[256];
+	long long	 prompt, total;
+	int		 refused;	/* success false, or an error object */
+};
+
 struct embed {
 	struct call	*c;
+	struct vec	*vecs;
 	struct hexcall	 h;
 	char		 url[1024];
 	yajl_val	 inputs;	/* array of strings, or one string */
@@ -87,35 +99,219 @@ call_setup(struct hexcall *h, size_t i, struct up_call *u)
 	u->postlen = p->len;
 }
 
-/* The first embedding of call i's answer, or NULL. */
-static yajl_val
-vector_of(struct embed *e, size_t i)
-{
-	yajl_val	 data = json_get(e->h.res[i].payload, "data");
-	yajl_val	 first;
+/* --- reading an answer without building its tree ---
+ *
+ * An embeddings answer is mostly one long array of numbers: a yajl tree
+ * of it costs many times its size (and grows its arrays one element a
+ * realloc). The callback parser walks it once instead, keeping only the
+ * numbers' texts, the model and the usage, wherever the envelope put
+ * them: data[0].embedding of the answer, or of the envelope's data. */
 
-	if (!YAJL_IS_ARRAY(data) || data->u.array.len == 0)
-		return NULL;
-	first = data->u.array.values[0];
-	return YAJL_IS_ARRAY(json_get(first, "embedding")) ?
-	    json_get(first, "embedding") : NULL;
+#define SCAN_DEPTH	8
+
+struct scan {
+	struct vec	*v;
+	int		 depth;
+	char		 key[SCAN_DEPTH][32];	/* the key at each depth */
+	long		 index[SCAN_DEPTH];	/* array index at each depth */
+	int		 is_array[SCAN_DEPTH];
+	int		 failed;
+};
+
+/* Whether the value being parsed sits at path (keys, "#0" for the first
+ * array element), from the root or from the root's "data": the value's
+ * container is at depth n (the root object is depth 1). */
+static int
+at(struct scan *s, const char *const *path, int n)
+{
+	int	 off, k;
+
+	for (off = 1; off <= 2; off++) {
+		if (s->depth != n - 1 + off)
+			continue;
+		if (off == 2 && (s->is_array[1] || strcmp(s->key[1], "data")))
+			continue;
+		for (k = 0; k < n; k++) {
+			int d = k + off;
+
+			if (strcmp(path[k], "#0") == 0 ? !s->is_array[d] ||
+			    s->index[d] != 0 : s->is_array[d] ||
+			    strcmp(s->key[d], path[k]))
+				break;
+		}
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+element(struct scan *s)
+{
+	if (s->depth > 0 && s->is_array[s->depth])
+		s->index[s->depth]++;
+}
+
+static int
+sc_number(void *ctx, const char *p, size_t n)
+{
+	static const char *const vec[] = { "data", "#0", "embedding" };
+	static const char *const pt[] = { "usage", "prompt_tokens" };
+	static const char *const tt[] = { "usage", "total_tokens" };
+	static const char *const sc[] = { "status_code" };
+	struct scan	*s = ctx;
+
+	/* the vector's entries sit one deeper, in the embedding array */
+	if (s->depth >= 4 && s->is_array[s->depth]) {
+		s->depth--;
+		if (at(s, vec, 3)) {
+			s->depth++;
+			if (buf_add(&s->v->nums, p, n) == -1 ||
+			    buf_addc(&s->v->nums, '\0') == -1)
+				return 0;
+			s->v->count++;
+			element(s);
+			return 1;
+		}
+		s->depth++;
+	}
+	if (at(s, pt, 2))
+		s->v->prompt = strtoll(p, NULL, 10);
+	else if (at(s, tt, 2))
+		s->v->total = strtoll(p, NULL, 10);
+	else if (s->depth == 1 && at(s, sc, 1) && strtoll(p, NULL, 10) != 0)
+		s->v->refused = 1;
+	element(s);
+	return 1;
+}
+
+static int
+sc_string(void *ctx, const unsigned char *p, size_t n)
+{
+	static const char *const model[] = { "model" };
+	struct scan	*s = ctx;
+
+	if (at(s, model, 1) && n < sizeof(s->v->model)) {
+		memcpy(s->v->model, p, n);
+		s->v->model[n] = '\0';
+	}
+	element(s);
+	return 1;
+}
+
+static int
+sc_bool(void *ctx, int b)
+{
+	static const char *const ok[] = { "success" };
+	struct scan	*s = ctx;
+
+	if (!b && s->depth == 1 && at(s, ok, 1))
+		s->v->refused = 1;
+	element(s);
+	return 1;
+}
+
+static int
+sc_null(void *ctx)
+{
+	element(ctx);
+	return 1;
+}
+
+static int
+sc_open(struct scan *s, int array)
+{
+	static const char *const err[] = { "error" };
+
+	if (at(s, err, 1))
+		s->v->refused = 1;	/* an error object (not null) */
+	if (s->depth + 1 >= SCAN_DEPTH) {
+		s->failed = 1;
+		return 0;
+	}
+	s->depth++;
+	s->is_array[s->depth] = array;
+	s->index[s->depth] = 0;
+	s->key[s->depth][0] = '\0';
+	return 1;
+}
+
+static int
+sc_start_map(void *ctx)
+{
+	return sc_open(ctx, 0);
+}
+
+static int
+sc_start_array(void *ctx)
+{
+	return sc_open(ctx, 1);
+}
+
+static int
+sc_key(void *ctx, const unsigned char *p, size_t n)
+{
+	struct scan	*s = ctx;
+
+	if (n >= sizeof(s->key[0]))
+		n = sizeof(s->key[0]) - 1;
+	memcpy(s->key[s->depth], p, n);
+	s->key[s->depth][n] = '\0';
+	return 1;
+}
+
+static int
+sc_close(void *ctx)
+{
+	struct scan	*s = ctx;
+
+	s->depth--;
+	element(s);
+	return 1;
+}
+
+static const yajl_callbacks scan_callbacks = {
+	sc_null, sc_bool, NULL, NULL, sc_number, sc_string, sc_start_map,
+	sc_key, sc_close, sc_start_array, sc_close,
+};
+
+/* Scans a 2xx answer; 0 when it holds a vector, -1 otherwise. */
+static int
+scan(struct vec *v, const char *p, size_t n)
+{
+	struct scan	 s;
+	yajl_handle	 y;
+	int		 ok;
+
+	memset(&s, 0, sizeof(s));
+	s.v = v;
+	if ((y = yajl_alloc(&scan_callbacks, NULL, &s)) == NULL)
+		return -1;
+	ok = yajl_parse(y, (const unsigned char *)p, n) == yajl_status_ok &&
+	    yajl_complete_parse(y) == yajl_status_ok && !s.failed;
+	yajl_free(y);
+	return ok && !v->refused && v->count > 0 ? 0 : -1;
 }
 
 static void
 call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 {
 	struct embed	*e = h->arg;
-	yajl_val	 v;
-	size_t		 k;
+	struct up_call	*u = &h->calls[i];
+	struct vec	*v = &e->vecs[i];
 
-	hexcall_outcome(h, i, res);
-	if (res->kind != HX_OK)
+	memset(res, 0, sizeof(*res));
+	buf_free(&v->nums);
+	memset(v, 0, sizeof(*v));
+	buf_init(&v->nums, 0);
+	if (u->status >= 200 && u->status < 300 && !u->error[0] &&
+	    scan(v, buf_cstr(&u->body), u->body.len) == 0) {
+		res->kind = HX_OK;
 		return;
-	v = vector_of(e, i);
-	for (k = 0; v && k < v->u.array.len; k++)
-		if (!YAJL_IS_NUMBER(v->u.array.values[k]))
-			v = NULL;
-	if (v == NULL) {
+	}
+	/* A failure (small, as a rule) is judged the usual way. */
+	hexcall_outcome(h, i, res);
+	if (res->kind == HX_OK) {
 		hexin_result_free(res);
 		res->kind = HX_ERROR;
 		res->status = 502;
@@ -124,22 +320,48 @@ call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 	}
 }
 
+/* The next number's text in a vec, from *at. */
+static const char *
+next_num(const struct vec *v, size_t *at)
+{
+	const char	*p = v->nums.data + *at;
+
+	*at += strlen(p) + 1;
+	return p;
+}
+
+static int
+gen_floats(yajl_gen g, const struct vec *v)
+{
+	const char	*p;
+	size_t		 k, at = 0;
+
+	if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+		return -1;
+	for (k = 0; k < v->count; k++) {
+		p = next_num(v, &at);
+		if (yajl_gen_number(g, p, strlen(p)) != yajl_gen_status_ok)
+			return -1;
+	}
+	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -1;
+}
+
 /* The vector as base64 of its float32s, little-endian: strtof reads each
  * number's text straight to the nearest float32. */
 static int
-gen_base64(yajl_gen g, yajl_val v)
+gen_base64(yajl_gen g, const struct vec *v)
 {
 	unsigned char	*raw;
 	struct buf	 b;
 	uint32_t	 bits;
 	float		 f;
-	size_t		 k;
+	size_t		 k, at = 0;
 	int		 rc;
 
-	if ((raw = malloc(v->u.array.len * 4 + 1)) == NULL)
+	if ((raw = malloc(v->count * 4 + 1)) == NULL)
 		return -1;
-	for (k = 0; k < v->u.array.len; k++) {
-		f = strtof(v->u.array.values[k]->u.number.r, NULL);
+	for (k = 0; k < v->count; k++) {
+		f = strtof(next_num(v, &at), NULL);
 		memcpy(&bits, &f, 4);
 		raw[4 * k] = (unsigned char)bits;
 		raw[4 * k + 1] = (unsigned char)(bits >> 8);
@@ -147,25 +369,16 @@ gen_base64(yajl_gen g, yajl_val v)
 		raw[4 * k + 3] = (unsigned char)(bits >> 24);
 	}
 	buf_init(&b, 0);
-	rc = b64_encode(&b, raw, v->u.array.len * 4) == 0 ?
+	rc = b64_encode(&b, raw, v->count * 4) == 0 ?
 	    json_strn(g, buf_cstr(&b), b.len) : -1;
 	buf_free(&b);
 	free(raw);
 	return rc;
 }
 
-static long long
-usage_of(struct embed *e, size_t i, const char *key)
-{
-	yajl_val	 v = json_get(json_get(e->h.res[i].payload, "usage"), key);
-
-	return YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : 0;
-}
-
 static void
 answer(struct embed *e)
 {
-	yajl_val	 model = json_get(e->h.res[0].payload, "model");
 	long long	 prompt = 0, total = 0;
 	struct buf	 out;
 	yajl_gen	 g;
@@ -183,13 +396,13 @@ answer(struct embed *e)
 		rc = yajl_gen_map_open(g) || json_kstr(g, "object", "embedding") ||
 		    json_kint(g, "index", (long long)i) ||
 		    json_str(g, "embedding") || (e->base64 ?
-		    gen_base64(g, vector_of(e, i)) : json_gen_value(g,
-		    vector_of(e, i))) || yajl_gen_map_close(g);
-		prompt += usage_of(e, i, "prompt_tokens");
-		total += usage_of(e, i, "total_tokens");
+		    gen_base64(g, &e->vecs[i]) : gen_floats(g, &e->vecs[i])) ||
+		    yajl_gen_map_close(g);
+		prompt += e->vecs[i].prompt;
+		total += e->vecs[i].total;
 	}
 	rc = rc || yajl_gen_array_close(g) || json_kstr(g, "model",
-	    YAJL_IS_STRING(model) ? model->u.string : e->model) ||
+	    e->vecs[0].model[0] ? e->vecs[0].model : e->model) ||
 	    json_str(g, "usage") || yajl_gen_map_open(g) ||
 	    json_kint(g, "prompt_tokens", prompt) ||
 	    json_kint(g, "total_tokens", total) || yajl_gen_map_close(g) ||
@@ -286,7 +499,8 @@ api_embeddings(struct call *c)
 	n = YAJL_IS_STRING(e.inputs) ? 1 : e.inputs->u.array.len;
 	e.c = c;
 	if (hexcall_init(&e.h, c, n) == -1 ||
-	    (e.posts = calloc(n, sizeof(*e.posts))) == NULL) {
+	    (e.posts = calloc(n, sizeof(*e.posts))) == NULL ||
+	    (e.vecs = calloc(n, sizeof(*e.vecs))) == NULL) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
@@ -308,6 +522,9 @@ out:
 	hexcall_free(&e.h);
 	for (i = 0; e.posts && i < n; i++)
 		buf_free(&e.posts[i]);
+	for (i = 0; e.vecs && i < n; i++)
+		buf_free(&e.vecs[i].nums);
 	free(e.posts);
+	free(e.vecs);
 	yajl_tree_free(req);
 }

@@ -1,0 +1,355 @@
+# POST /v1/embeddings against the fake Hexin: one form post per input,
+# fanned out in parallel within a bound, numbers passed on byte for byte
+# (or as float32 base64), the client's mistakes refused before any call,
+# and upstream failures and oversized answers reaching the client.
+load helpers
+
+UPATH=/vtuber/ai_access/chatgpt/v1/embeddings
+MODEL=text-embedding-3-small
+
+setup() {
+	common_setup
+	start_fake
+	REQ=$BATS_TEST_TMPDIR/request
+	RAW=$BATS_TEST_TMPDIR/response
+}
+
+# request BODY [HEADER...]: writes an embeddings request with BODY and the
+# test key (and each HEADER line) into $REQ.
+request() {
+	local body=$1 h extra=
+	shift
+	for h in "$@"; do
+		extra+="$h"$'\r\n'
+	done
+	printf 'POST /v1/embeddings HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s' \
+	    "$KEY" "$extra" "$(printf %s "$body" | wc -c)" "$body" >"$REQ"
+}
+
+# embed BODY [HEADER...]: pipes the request into hexind, like send: the
+# response in $output (and byte for byte in $RAW), hexind's exit code in
+# $status (124 when it needed more than 20 s), its stderr in $ERR.
+embed() {
+	request "$@"
+	run _embed
+}
+_embed() {
+	timeout 20 "$HEXIND" <"$REQ" 2>>"$ERR" | tee "$RAW"
+	return "${PIPESTATUS[0]}"
+}
+
+# verify CODE [ARG...]: runs the Python assertions CODE over the last
+# response ($RAW) and what the fake received. Names CODE can use:
+#   status, hdr (lower-case names), body, js (the body as JSON or None),
+#   err (js["error"] or None), vectors (the raw text of each
+#   "embedding":[...] array of the body, in order),
+#   allreqs (everything the fake got), reqs (the embeddings calls among
+#   them, each with "form", its body decoded by parse_qs), req and form
+#   (the last one and its form), cache_token(), direct(text, **fields)
+#   (the fake's raw answer to a form post of its own, made with the
+#   cached token), raw_vectors(text) (the embedding arrays of any answer),
+#   UPATH, MODEL, and the ARGs as sys.argv[4:].
+VERIFY='
+import glob, json, os, re, sys, traceback
+import urllib.request
+from urllib.parse import parse_qs, urlencode
+raw = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+head, _, body = raw.partition("\r\n\r\n")
+hl = head.split("\r\n")
+status = int(hl[0].split()[1]) if len(hl[0].split()) > 1 else 0
+hdr = {}
+for l in hl[1:]:
+    k, _, v = l.partition(":")
+    hdr[k.strip().lower()] = v.strip()
+try:
+    js = json.loads(body)
+except ValueError:
+    js = None
+err = js.get("error") if isinstance(js, dict) else None
+def raw_vectors(t):
+    return re.findall(r"\"embedding\":(\[[^\]]*\])", t)
+vectors = raw_vectors(body)
+UPATH, MODEL = os.environ["UPATH"], os.environ["MODEL"]
+allreqs = json.load(open(sys.argv[2]))["requests"]
+reqs = [r for r in allreqs if r["path"].endswith("/embeddings")]
+for r in reqs:
+    r["form"] = parse_qs(r["body"], keep_blank_values=True, strict_parsing=True)
+req = reqs[-1] if reqs else None
+form = req["form"] if req else None
+def cache_token():
+    f = [p for p in glob.glob(os.environ["HEXIND_CACHE_DIR"] + "/token-*")
+         if not re.search(r"\.(lock|tmp\..*)$", p)]
+    return json.load(open(f[0]))["token"]
+def direct(text, **fields):
+    data = urlencode(dict(input=text, model=MODEL, **fields)).encode()
+    r = urllib.request.Request(os.environ["FAKE"] + UPATH, data=data, headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "token": cache_token(), "userId": "u-demo-app"})
+    return urllib.request.urlopen(r, timeout=20).read().decode()
+code = sys.argv[3]
+try:
+    exec(compile(code, "verify", "exec"))
+except Exception:
+    line = traceback.extract_tb(sys.exc_info()[2])[-1].lineno
+    where = code.splitlines()[line - 1].strip() if line <= len(code.splitlines()) else "?"
+    traceback.print_exc()
+    sys.stderr.write("failed: %s\n--- response:\n%s\n--- upstream calls:\n%s\n" % (
+        where, raw[:4000], json.dumps([(r["path"], r["headers"], r["body"][:1000])
+                                       for r in reqs], indent=1)))
+    sys.exit(1)
+'
+verify() {
+	curl -sS -f "$FAKE/_fake/requests" >"$BATS_TEST_TMPDIR/requests.json"
+	FAKE=$FAKE UPATH=$UPATH MODEL=$MODEL \
+	    "$PY" -S -c "$VERIFY" "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
+}
+
+# overlap: the largest number of embeddings calls the fake was answering at
+# the same moment, from when each came in to when its answer went out.
+overlap() {
+	curl -sS -f "$FAKE/_fake/streams" | "$PY" -S -c '
+import json, sys
+s = [x for x in json.load(sys.stdin)["streams"] if x["path"].endswith("/embeddings")]
+print(max(sum(1 for y in s if y["started"] <= x["started"] < y["sent"][0]) for x in s))'
+}
+
+# --- what reaches Hexin ---
+
+@test "a string input is one form post of input and model to chatgpt/v1/embeddings" {
+	embed '{"model":"'"$MODEL"'","input":"hello world"}'
+	[ "$status" -eq 0 ]
+	verify '
+assert len(reqs) == 1 and req["path"] == UPATH
+h = req["headers"]
+assert h["content-type"] == "application/x-www-form-urlencoded"
+assert h["token"] == cache_token() and h["userid"] == "u-demo-app"
+assert form == {"input": ["hello world"], "model": [MODEL]}, form
+assert status == 200 and hdr["content-type"] == "application/json"
+assert sorted(js) == ["data", "model", "object", "usage"], js
+assert js["object"] == "list" and js["model"] == MODEL
+assert len(js["data"]) == 1
+d = js["data"][0]
+assert sorted(d) == ["embedding", "index", "object"]
+assert d["object"] == "embedding" and d["index"] == 0
+assert len(d["embedding"]) == 8 and all(type(x) is float for x in d["embedding"])
+assert sorted(js["usage"]) == ["prompt_tokens", "total_tokens"]
+assert js["usage"]["prompt_tokens"] == len("hello world") // 4 + 1'
+}
+
+@test "special characters in the input survive the form encoding" {
+	local text=$'a&b=c+d%20e %41 \xe4\xb8\xad\xe6\x96\x87 \xc3\xbc\nline two\t"q" \\ ;#?/'
+	local jtext
+	jtext=$("$PY" -S -c 'import json,sys; print(json.dumps(sys.argv[1], ensure_ascii=False))' "$text")
+	embed '{"model":"'"$MODEL"'","input":'"$jtext"'}'
+	[ "$status" -eq 0 ]
+	verify '
+assert len(reqs) == 1
+assert form == {"input": [sys.argv[4]], "model": [MODEL]}, form
+assert status == 200 and len(js["data"]) == 1
+assert len(vectors) == 1 and vectors == raw_vectors(direct(sys.argv[4]))' "$text"
+}
+
+@test "the numbers of a vector reach the client byte for byte" {
+	fake_set '{"embed_dims": 64}'
+	embed '{"model":"'"$MODEL"'","input":"exact numbers"}'
+	[ "$status" -eq 0 ]
+	verify '
+assert len(reqs) == 1 and form["input"] == ["exact numbers"]
+assert status == 200
+theirs = raw_vectors(direct("exact numbers"))
+assert len(vectors) == 1 and vectors == theirs, (vectors, theirs)
+nums = vectors[0][1:-1].split(",")
+assert len(nums) == 64
+assert re.fullmatch(r"-?\d\.\d+e[-+]\d\d", nums[1]), nums[1]
+assert nums[2].endswith("0") and "e" not in nums[2], nums[2]'
+}
+
+@test "an array of five inputs is five form posts of one text each, answered in order" {
+	local -a texts=(first second third fourth fifth)
+	local t singles=()
+	for t in "${texts[@]}"; do
+		embed '{"model":"'"$MODEL"'","input":"'"$t"'"}'
+		[ "$status" -eq 0 ]
+		singles+=("$(body)")
+	done
+	embed '{"model":"'"$MODEL"'","input":["first","second","third","fourth","fifth"]}'
+	[ "$status" -eq 0 ]
+	verify '
+texts, singles = sys.argv[4:9], sys.argv[9:14]
+batch = reqs[5:]
+assert len(batch) == 5, [r["form"] for r in batch]
+assert sorted(r["form"]["input"][0] for r in batch) == sorted(texts)
+assert all(r["form"] == {"input": [r["form"]["input"][0]], "model": [MODEL]} for r in batch)
+assert not any(re.match(r"\s*[\[(]", r["form"]["input"][0]) or "," in r["form"]["input"][0]
+               for r in batch)
+assert status == 200
+assert [d["index"] for d in js["data"]] == [0, 1, 2, 3, 4]
+assert vectors == [raw_vectors(s)[0] for s in singles]
+one = [json.loads(s)["usage"] for s in singles]
+assert js["usage"] == {k: sum(u[k] for u in one) for k in ("prompt_tokens", "total_tokens")}, js["usage"]
+assert sorted(js["usage"]) == ["prompt_tokens", "total_tokens"]' "${texts[@]}" "${singles[@]}"
+}
+
+@test "with HEXIND_EMBED_PARALLEL=3 six calls run in parallel, at most three at once" {
+	export HEXIND_EMBED_PARALLEL=3
+	fake_set '{"embed_delay": 0.5}'
+	embed '{"model":"'"$MODEL"'","input":["a1","a2","a3","a4","a5","a6"]}'
+	[ "$status" -eq 0 ]
+	verify '
+assert sorted(r["form"]["input"][0] for r in reqs) == ["a1", "a2", "a3", "a4", "a5", "a6"]
+assert status == 200 and [d["index"] for d in js["data"]] == list(range(6))'
+	local n
+	n=$(overlap)
+	[ "$n" -gt 1 ] && [ "$n" -le 3 ]
+}
+
+@test "with the default HEXIND_EMBED_PARALLEL six calls all run at once" {
+	fake_set '{"embed_delay": 0.5}'
+	embed '{"model":"'"$MODEL"'","input":["a1","a2","a3","a4","a5","a6"]}'
+	[ "$status" -eq 0 ]
+	verify '
+assert len(reqs) == 6
+assert status == 200 and [d["index"] for d in js["data"]] == list(range(6))'
+	[ "$(overlap)" -eq 6 ]
+}
+
+# --- encoding_format and dimensions ---
+
+@test "encoding_format base64 gives each vector as little-endian float32s of the float answer" {
+	embed '{"model":"'"$MODEL"'","input":["alpha","beta"],"encoding_format":"float"}'
+	[ "$status" -eq 0 ]
+	local floats
+	floats=$(body)
+	embed '{"model":"'"$MODEL"'","input":["alpha","beta"],"encoding_format":"base64"}'
+	[ "$status" -eq 0 ]
+	verify '
+import base64, struct
+assert len(reqs) == 4
+assert all(sorted(r["form"]) == ["input", "model"] for r in reqs)
+assert sorted(r["body"] for r in reqs[:2]) == sorted(r["body"] for r in reqs[2:])
+f = json.loads(sys.argv[4])["data"]
+assert status == 200 and [d["index"] for d in js["data"]] == [0, 1]
+for d, want in zip(js["data"], f):
+    assert isinstance(d["embedding"], str), d
+    got = base64.b64decode(d["embedding"], validate=True)
+    n = len(want["embedding"])
+    assert len(got) == n * 4
+    assert got == struct.pack("<%df" % n, *want["embedding"])' "$floats"
+}
+
+@test "encoding_format float gives the numbers as Hexin wrote them" {
+	embed '{"model":"'"$MODEL"'","input":"alpha","encoding_format":"float"}'
+	[ "$status" -eq 0 ]
+	verify '
+assert len(reqs) == 1 and form == {"input": ["alpha"], "model": [MODEL]}
+assert status == 200 and all(type(x) is float for x in js["data"][0]["embedding"])
+assert len(vectors) == 1 and vectors == raw_vectors(direct("alpha"))'
+}
+
+@test "another encoding_format answers 400 naming encoding_format and reaches no upstream" {
+	embed '{"model":"'"$MODEL"'","input":"alpha","encoding_format":"int8"}'
+	[ "$status" -eq 0 ]
+	assert_error 400 "" encoding_format
+	verify 'assert err["param"] == "encoding_format" and err["type"] == "invalid_request_error" and allreqs == []'
+}
+
+@test "dimensions 4 goes into the form and the vector has four entries" {
+	embed '{"model":"'"$MODEL"'","input":"alpha","dimensions":4}'
+	[ "$status" -eq 0 ]
+	verify '
+assert len(reqs) == 1 and form == {"input": ["alpha"], "model": [MODEL], "dimensions": ["4"]}, form
+assert status == 200 and len(js["data"][0]["embedding"]) == 4
+assert len(vectors) == 1 and vectors == raw_vectors(direct("alpha", dimensions=4))'
+}
+
+@test "dimensions 0 or a string answers 400 naming dimensions and reaches no upstream" {
+	local d
+	for d in 0 '"x"'; do
+		embed '{"model":"'"$MODEL"'","input":"alpha","dimensions":'"$d"'}'
+		[ "$status" -eq 0 ]
+		assert_error 400 "" dimensions
+		verify 'assert err["param"] == "dimensions" and err["type"] == "invalid_request_error" and allreqs == []'
+	done
+}
+
+# --- the client's mistakes ---
+
+@test "an input missing, empty, not strings or of 2049 strings answers 400 naming input" {
+	local many b
+	many=$(printf '"x",%.0s' $(seq 2048))'"x"'
+	for b in '' ',"input":""' ',"input":[]' ',"input":[1,2,3]' \
+	    ',"input":[[1,2]]' ',"input":["a",5]' ',"input":["a",""]' \
+	    ',"input":{"a":1}' ',"input":['"$many"']'; do
+		embed '{"model":"'"$MODEL"'"'"$b"'}'
+		[ "$status" -eq 0 ]
+		assert_error 400 "" input
+		verify 'assert err["param"] == "input" and err["type"] == "invalid_request_error" and allreqs == []'
+	done
+}
+
+@test "a request without a model answers 400 naming model and reaches no upstream" {
+	local b
+	for b in '{"input":"alpha"}' '{"input":"alpha","model":""}' '{"input":"alpha","model":3}'; do
+		embed "$b"
+		[ "$status" -eq 0 ]
+		assert_error 400 "" model
+		verify 'assert err["param"] == "model" and err["type"] == "invalid_request_error" and allreqs == []'
+	done
+}
+
+@test "a body that is not JSON answers 400 and reaches no upstream" {
+	embed '{"model":"'"$MODEL"'","input":'
+	[ "$status" -eq 0 ]
+	assert_error 400 "" json
+	verify 'assert err["type"] == "invalid_request_error" and allreqs == []'
+}
+
+# --- upstream errors ---
+
+@test "an HTML 500 answers 502 naming HTTP 500" {
+	fake_set '{"chat_fail": {"status": 500}}'
+	embed '{"model":"'"$MODEL"'","input":"alpha"}'
+	[ "$status" -eq 0 ]
+	assert_error 502 "" "HTTP 500"
+	verify 'assert len(reqs) == 1 and err["type"] == "server_error"'
+}
+
+@test "an error envelope with status_code 400 answers 400 with its message" {
+	fake_set '{"chat_envelope_error": {"status_code": 400, "status_msg": "input too long"}}'
+	embed '{"model":"'"$MODEL"'","input":"alpha"}'
+	[ "$status" -eq 0 ]
+	assert_error 400 "" "input too long"
+	verify 'assert len(reqs) == 1 and form["input"] == ["alpha"]'
+}
+
+@test "one failing call of a batch fails the whole request with its error" {
+	export HEXIND_RETRIES=0
+	fake_set '{"chat_fail": {"status": 503, "count": 1}}'
+	embed '{"model":"'"$MODEL"'","input":["b1","b2","b3"]}'
+	[ "$status" -eq 0 ]
+	assert_error 502 "" "HTTP 503"
+	verify '
+assert sorted(r["form"]["input"][0] for r in reqs) == ["b1", "b2", "b3"]
+assert "data" not in js and err["type"] == "server_error"'
+}
+
+@test "a vector of 300000 entries comes back complete and byte for byte" {
+	fake_set '{"embed_big": 300000}'
+	embed '{"model":"'"$MODEL"'","input":"big"}'
+	[ "$status" -ne 124 ] || { echo "hexind took more than 20 s" >&2; false; }
+	[ "$status" -eq 0 ]
+	verify '
+assert len(reqs) == 1
+assert status == 200 and len(body) > 4 << 20
+assert len(js["data"][0]["embedding"]) == 300000
+assert len(vectors) == 1 and vectors == raw_vectors(direct("big"))'
+}
+
+@test "an answer past HEXIND_MAX_ANSWER_BYTES answers 502 naming the size limit" {
+	export HEXIND_MAX_ANSWER_BYTES=65536
+	fake_set '{"embed_big": 300000}'
+	embed '{"model":"'"$MODEL"'","input":"big"}'
+	[ "$status" -eq 0 ]
+	assert_error 502 "" 65536 bytes
+	verify 'assert len(reqs) == 1 and err["type"] == "server_error"'
+}
