@@ -164,6 +164,17 @@ assert re.fullmatch(r"-?\d\.\d+e[-+]\d\d", nums[1]), nums[1]
 assert nums[2].endswith("0") and "e" not in nums[2], nums[2]'
 }
 
+@test "an answer in Hexin's envelope is unwrapped, its numbers byte for byte" {
+	fake_set '{"embed_dims": 16, "chat_wrap": true}'
+	embed '{"model":"'"$MODEL"'","input":"wrapped"}'
+	[ "$status" -eq 0 ]
+	verify '
+assert status == 200 and js["object"] == "list" and "success" not in js
+assert js["usage"]["prompt_tokens"] > 0
+theirs = raw_vectors(direct("wrapped"))
+assert len(vectors) == 1 and vectors == theirs, (vectors, theirs)'
+}
+
 @test "an array of five inputs is five form posts of one text each, answered in order" {
 	local -a texts=(first second third fourth fifth)
 	local t singles=()
