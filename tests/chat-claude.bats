@@ -40,70 +40,11 @@ _chat() {
 }
 
 # verify CODE [ARG]: runs the Python assertions CODE over the last response
-# ($RAW) and what the fake received. Names CODE can use:
-#   status, hdr (lower-case names), body, js (the body as JSON or None),
-#   err (js["error"] or None), data (the payloads of "data: " lines),
-#   chunks (those that are JSON), deltas(i) and text(i) (of choice i),
-#   tcs(i) (the tool_calls entries of choice i's deltas), fins (the
-#   (index, finish_reason) pairs of the chunks), allreqs (everything the
-#   fake got), reqs (the Bedrock calls among them, each with "json", its
-#   parsed body), req and up (the last one and its body), B (the Bedrock
-#   path prefix), and ARG as sys.argv[4].
-VERIFY='
-import json, re, sys, traceback
-raw = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
-head, _, body = raw.partition("\r\n\r\n")
-hl = head.split("\r\n")
-status = int(hl[0].split()[1]) if len(hl[0].split()) > 1 else 0
-hdr = {}
-for l in hl[1:]:
-    k, _, v = l.partition(":")
-    hdr[k.strip().lower()] = v.strip()
-try:
-    js = json.loads(body)
-except ValueError:
-    js = None
-err = js.get("error") if isinstance(js, dict) else None
-data = [l[6:] for l in body.split("\n") if l.startswith("data: ")]
-chunks = []
-for d in data:
-    try:
-        chunks.append(json.loads(d))
-    except ValueError:
-        pass
-def deltas(i=0):
-    return [c["delta"] for k in chunks for c in k.get("choices") or []
-            if c.get("index") == i and "delta" in c]
-def text(i=0):
-    return "".join(d.get("content") or "" for d in deltas(i))
-def tcs(i=0):
-    return [t for d in deltas(i) for t in d.get("tool_calls") or []]
-fins = [(c["index"], c["finish_reason"]) for k in chunks
-        for c in k.get("choices") or [] if c.get("finish_reason")]
-B = "/vtuber/ai_access/claude/model/"
-allreqs = json.load(open(sys.argv[2]))["requests"]
-reqs = [r for r in allreqs if r["path"].startswith(B)]
-for r in reqs:
-    try:
-        r["json"] = json.loads(r["body"])
-    except ValueError:
-        r["json"] = None
-req = reqs[-1] if reqs else None
-up = req["json"] if req else None
-code = sys.argv[3]
-try:
-    exec(compile(code, "verify", "exec"))
-except Exception:
-    line = traceback.extract_tb(sys.exc_info()[2])[-1].lineno
-    where = code.splitlines()[line - 1].strip() if line <= len(code.splitlines()) else "?"
-    traceback.print_exc()
-    sys.stderr.write("failed: %s\n--- response:\n%s\n--- upstream calls:\n%s\n" % (
-        where, raw, json.dumps([(r["path"], r["body"]) for r in allreqs], indent=1)))
-    sys.exit(1)
-'
+# ($RAW) and what the fake received; tests/verify.py lists the names CODE
+# can use.
 verify() {
 	curl -sS -f "$FAKE/_fake/requests" >"$BATS_TEST_TMPDIR/requests.json"
-	"$PY" -S -c "$VERIFY" "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
+	"$PY" -S "$ROOT/tests/verify.py" claude "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
 }
 
 # assert_model MODEL ID: a plain request for MODEL goes to the invoke
@@ -112,7 +53,7 @@ assert_model() {
 	chat '{"model":"'"$1"'","messages":'"$HI"'}'
 	[ "$status" -eq 0 ]
 	verify '
-assert [r["path"] for r in reqs] == [B + sys.argv[4] + "/invoke"], allreqs
+assert [r["path"] for r in reqs] == [B + ARG + "/invoke"], allreqs
 assert status == 200 and js["choices"][0]["message"]["content"] == "echo: hi"' "$2"
 }
 
@@ -304,7 +245,7 @@ assert status == 200 and js["choices"][0]["message"]["content"] == "echo: onetwo
 	verify '
 assert up["messages"][0]["content"] == [{"type": "text", "text": "what is it"},
     {"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                 "data": sys.argv[4]}}], up
+                                 "data": ARG}}], up
 assert status == 200' "$PNG"
 }
 
@@ -345,7 +286,7 @@ assert status == 200'
 		chat '{"model":"claude","messages":'"$HI"',"tools":'"$tools"',"tool_choice":"'"${pair%%:*}"'"}'
 		[ "$status" -eq 0 ]
 		verify '
-assert up["tool_choice"] == {"type": sys.argv[4]}, up
+assert up["tool_choice"] == {"type": ARG}, up
 assert status == 200' "${pair#*:}"
 	done
 }
@@ -582,7 +523,7 @@ assert status == 200 and text() == "echo: hi" and data[-1] == "[DONE]"'
 	verify '
 assert req["path"].endswith("/invoke-with-response-stream")
 assert len([d for d in deltas() if d.get("content")]) > 1
-assert text() == sys.argv[4] and data[-1] == "[DONE]"' "$plain"
+assert text() == ARG and data[-1] == "[DONE]"' "$plain"
 }
 
 @test "a tool_use stream gives one tool_calls delta with id and name, then argument pieces" {
@@ -659,7 +600,7 @@ assert text() == "echo: hi" and data[-1] == "[DONE]"'
 	chat '{"model":"claude","messages":'"$HI"',"n":2}'
 	[ "$status" -eq 0 ]
 	verify '
-one = eval(sys.argv[4])
+one = eval(ARG)
 calls = reqs[1:]
 assert len(calls) == 2 and all("n" not in r["json"] for r in calls), calls
 assert all(r["path"].endswith("/invoke") for r in calls)
@@ -692,7 +633,7 @@ assert "usage" not in body'
 	chat '{"model":"claude","messages":'"$HI"',"n":2,"stream":true,"stream_options":{"include_usage":true}}'
 	[ "$status" -eq 0 ]
 	verify '
-one = eval(sys.argv[4])
+one = eval(ARG)
 assert len(reqs) == 3
 u = [k for k in chunks if k.get("usage") is not None]
 assert len(u) == 1 and u[0]["choices"] == [], chunks
@@ -713,7 +654,7 @@ assert len(reqs) == 1
 assert status == 200 and hdr["content-type"] == "text/event-stream"
 assert re.fullmatch(r"(data: [^\n]+\n\n)+", body), body
 assert deltas()[0].get("role") == "assistant", chunks
-assert text() == sys.argv[4], text()
+assert text() == ARG, text()
 assert "[DONE]" not in data
 e = chunks[-1].get("error")
 assert isinstance(e, dict) and isinstance(e.get("message"), str) and e["message"], chunks[-1]

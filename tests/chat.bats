@@ -37,68 +37,11 @@ _chat() {
 }
 
 # verify CODE [ARG]: runs the Python assertions CODE over the last response
-# ($RAW) and what the fake received. Names CODE can use:
-#   status, hdr (lower-case names), body, js (the body as JSON or None),
-#   err (js["error"] or None), data (the payloads of "data: " lines),
-#   chunks (those that are JSON), deltas(i) and text(i) (of choice i),
-#   allreqs (everything the fake got), reqs (the chat calls among them,
-#   each with "json", its parsed body), req and up (the last one and its
-#   body), cache_token() (the token in hexind's cache file), and ARG as
-#   sys.argv[4].
-VERIFY='
-import glob, json, os, re, sys, traceback
-raw = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
-head, _, body = raw.partition("\r\n\r\n")
-hl = head.split("\r\n")
-status = int(hl[0].split()[1]) if len(hl[0].split()) > 1 else 0
-hdr = {}
-for l in hl[1:]:
-    k, _, v = l.partition(":")
-    hdr[k.strip().lower()] = v.strip()
-try:
-    js = json.loads(body)
-except ValueError:
-    js = None
-err = js.get("error") if isinstance(js, dict) else None
-data = [l[6:] for l in body.split("\n") if l.startswith("data: ")]
-chunks = []
-for d in data:
-    try:
-        chunks.append(json.loads(d))
-    except ValueError:
-        pass
-def deltas(i=0):
-    return [c["delta"] for k in chunks for c in k.get("choices") or []
-            if c.get("index") == i and "delta" in c]
-def text(i=0):
-    return "".join(d.get("content") or "" for d in deltas(i))
-allreqs = json.load(open(sys.argv[2]))["requests"]
-reqs = [r for r in allreqs if r["path"].endswith("/chat/completions")]
-for r in reqs:
-    try:
-        r["json"] = json.loads(r["body"])
-    except ValueError:
-        r["json"] = None
-req = reqs[-1] if reqs else None
-up = req["json"] if req else None
-def cache_token():
-    f = [p for p in glob.glob(os.environ["HEXIND_CACHE_DIR"] + "/token-*")
-         if not re.search(r"\.(lock|tmp\..*)$", p)]
-    return json.load(open(f[0]))["token"]
-code = sys.argv[3]
-try:
-    exec(compile(code, "verify", "exec"))
-except Exception:
-    line = traceback.extract_tb(sys.exc_info()[2])[-1].lineno
-    where = code.splitlines()[line - 1].strip() if line <= len(code.splitlines()) else "?"
-    traceback.print_exc()
-    sys.stderr.write("failed: %s\n--- response:\n%s\n--- upstream calls:\n%s\n" % (
-        where, raw, json.dumps([(r["path"], r["headers"], r["body"]) for r in reqs], indent=1)))
-    sys.exit(1)
-'
+# ($RAW) and what the fake received; tests/verify.py lists the names CODE
+# can use.
 verify() {
 	curl -sS -f "$FAKE/_fake/requests" >"$BATS_TEST_TMPDIR/requests.json"
-	"$PY" -S -c "$VERIFY" "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
+	"$PY" -S "$ROOT/tests/verify.py" chat "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
 }
 
 # fake_streams EXPR: evaluates EXPR over the fake's stream records (s).
@@ -277,8 +220,8 @@ assert status == 200'
 	chat "$b"
 	[ "$status" -eq 0 ]
 	verify '
-assert up == json.loads(sys.argv[4]), up
-assert list(up) == list(json.loads(sys.argv[4]))
+assert up == json.loads(ARG), up
+assert list(up) == list(json.loads(ARG))
 assert "2.50" in req["body"] and "1e3" in req["body"]
 assert status == 200' "$b"
 }
@@ -465,7 +408,7 @@ assert all(k["object"] == "chat.completion.chunk" for k in chunks)'
 assert up["stream"] is True and "stream" not in reqs[0]["json"]
 assert req["headers"].get("accept") == "text/event-stream"
 assert len([d for d in deltas() if d.get("content")]) > 1
-assert text() == sys.argv[4]' "$plain"
+assert text() == ARG' "$plain"
 }
 
 @test "a loose upstream stream reaches the client as strict SSE without retry or ping" {
@@ -567,7 +510,7 @@ assert status == 200 and text() == "echo: a longer question" and data[-1] == "[D
 	chat '{"model":"deepseek-reasoner","messages":'"$HI"',"n":3}'
 	[ "$status" -eq 0 ]
 	verify '
-one = eval(sys.argv[4])
+one = eval(ARG)
 calls = reqs[1:]
 assert len(calls) == 3 and all("n" not in r["json"] for r in calls)
 assert all(r["json"]["model"] == "ep-20250410145517-rpbrz" for r in calls)
@@ -598,7 +541,7 @@ assert not any(k.get("usage") is not None for k in chunks)'
 	chat '{"model":"deepseek-reasoner","messages":'"$HI"',"n":2,"stream":true,"stream_options":{"include_usage":true}}'
 	[ "$status" -eq 0 ]
 	verify '
-one = eval(sys.argv[4])
+one = eval(ARG)
 u = [k for k in chunks if k.get("usage") is not None]
 assert len(u) == 1 and u[0]["choices"] == [], chunks
 assert u[0]["usage"] == {k: 2 * v for k, v in one.items()}, u[0]["usage"]

@@ -38,70 +38,13 @@ _embed() {
 	return "${PIPESTATUS[0]}"
 }
 
-# verify CODE [ARG...]: runs the Python assertions CODE over the last
-# response ($RAW) and what the fake received. Names CODE can use:
-#   status, hdr (lower-case names), body, js (the body as JSON or None),
-#   err (js["error"] or None), vectors (the raw text of each
-#   "embedding":[...] array of the body, in order),
-#   allreqs (everything the fake got), reqs (the embeddings calls among
-#   them, each with "form", its body decoded by parse_qs), req and form
-#   (the last one and its form), cache_token(), direct(text, **fields)
-#   (the fake's raw answer to a form post of its own, made with the
-#   cached token), raw_vectors(text) (the embedding arrays of any answer),
-#   UPATH, MODEL, and the ARGs as sys.argv[4:].
-VERIFY='
-import glob, json, os, re, sys, traceback
-import urllib.request
-from urllib.parse import parse_qs, urlencode
-raw = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
-head, _, body = raw.partition("\r\n\r\n")
-hl = head.split("\r\n")
-status = int(hl[0].split()[1]) if len(hl[0].split()) > 1 else 0
-hdr = {}
-for l in hl[1:]:
-    k, _, v = l.partition(":")
-    hdr[k.strip().lower()] = v.strip()
-try:
-    js = json.loads(body)
-except ValueError:
-    js = None
-err = js.get("error") if isinstance(js, dict) else None
-def raw_vectors(t):
-    return re.findall(r"\"embedding\":(\[[^\]]*\])", t)
-vectors = raw_vectors(body)
-UPATH, MODEL = os.environ["UPATH"], os.environ["MODEL"]
-allreqs = json.load(open(sys.argv[2]))["requests"]
-reqs = [r for r in allreqs if r["path"].endswith("/embeddings")]
-for r in reqs:
-    r["form"] = parse_qs(r["body"], keep_blank_values=True, strict_parsing=True)
-req = reqs[-1] if reqs else None
-form = req["form"] if req else None
-def cache_token():
-    f = [p for p in glob.glob(os.environ["HEXIND_CACHE_DIR"] + "/token-*")
-         if not re.search(r"\.(lock|tmp\..*)$", p)]
-    return json.load(open(f[0]))["token"]
-def direct(text, **fields):
-    data = urlencode(dict(input=text, model=MODEL, **fields)).encode()
-    r = urllib.request.Request(os.environ["FAKE"] + UPATH, data=data, headers={
-        "Content-Type": "application/x-www-form-urlencoded",
-        "token": cache_token(), "userId": "u-demo-app"})
-    return urllib.request.urlopen(r, timeout=20).read().decode()
-code = sys.argv[3]
-try:
-    exec(compile(code, "verify", "exec"))
-except Exception:
-    line = traceback.extract_tb(sys.exc_info()[2])[-1].lineno
-    where = code.splitlines()[line - 1].strip() if line <= len(code.splitlines()) else "?"
-    traceback.print_exc()
-    sys.stderr.write("failed: %s\n--- response:\n%s\n--- upstream calls:\n%s\n" % (
-        where, raw[:4000], json.dumps([(r["path"], r["headers"], r["body"][:1000])
-                                       for r in reqs], indent=1)))
-    sys.exit(1)
-'
+# verify CODE [ARG]: runs the Python assertions CODE over the last response
+# ($RAW) and what the fake received; tests/verify.py lists the names CODE
+# can use.
 verify() {
 	curl -sS -f "$FAKE/_fake/requests" >"$BATS_TEST_TMPDIR/requests.json"
 	FAKE=$FAKE UPATH=$UPATH MODEL=$MODEL \
-	    "$PY" -S -c "$VERIFY" "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
+	    "$PY" -S "$ROOT/tests/verify.py" embeddings "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
 }
 
 # overlap: the largest number of embeddings calls the fake was answering at
@@ -144,9 +87,9 @@ assert js["usage"]["prompt_tokens"] == len("hello world") // 4 + 1'
 	[ "$status" -eq 0 ]
 	verify '
 assert len(reqs) == 1
-assert form == {"input": [sys.argv[4]], "model": [MODEL]}, form
+assert form == {"input": [ARG], "model": [MODEL]}, form
 assert status == 200 and len(js["data"]) == 1
-assert len(vectors) == 1 and vectors == raw_vectors(direct(sys.argv[4]))' "$text"
+assert len(vectors) == 1 and vectors == raw_vectors(direct(ARG))' "$text"
 }
 
 @test "the numbers of a vector reach the client byte for byte" {
@@ -186,7 +129,7 @@ assert len(vectors) == 1 and vectors == theirs, (vectors, theirs)'
 	embed '{"model":"'"$MODEL"'","input":["first","second","third","fourth","fifth"]}'
 	[ "$status" -eq 0 ]
 	verify '
-texts, singles = sys.argv[4:9], sys.argv[9:14]
+texts, singles = ARGS[0:5], ARGS[5:10]
 batch = reqs[5:]
 assert len(batch) == 5, [r["form"] for r in batch]
 assert sorted(r["form"]["input"][0] for r in batch) == sorted(texts)
@@ -238,7 +181,7 @@ import base64, struct
 assert len(reqs) == 4
 assert all(sorted(r["form"]) == ["input", "model"] for r in reqs)
 assert sorted(r["body"] for r in reqs[:2]) == sorted(r["body"] for r in reqs[2:])
-f = json.loads(sys.argv[4])["data"]
+f = json.loads(ARG)["data"]
 assert status == 200 and [d["index"] for d in js["data"]] == [0, 1]
 for d, want in zip(js["data"], f):
     assert isinstance(d["embedding"], str), d

@@ -39,65 +39,11 @@ _resp() {
 }
 
 # verify CODE [ARG]: runs the Python assertions CODE over the last response
-# ($RAW), the last request ($REQ) and what the fake received. Names CODE
-# can use:
-#   status, hdr (lower-case names), body, js (the body as JSON or None),
-#   err (js["error"] or None), sent (the body of $REQ, as text),
-#   events ((event line, parsed data) of each strict SSE event), types
-#   (their event lines), text() (the joined output_text deltas),
-#   allreqs (everything the fake got), reqs (the responses calls among
-#   them, each with "json", its parsed body), req and up (the last one and
-#   its body), UUID4 (a regex), cache_token(), and ARG as sys.argv[5].
-VERIFY='
-import glob, json, os, re, sys, traceback
-from urllib.parse import urlsplit
-raw = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
-sent = open(sys.argv[3], "rb").read().partition(b"\r\n\r\n")[2].decode("utf-8")
-head, _, body = raw.partition("\r\n\r\n")
-hl = head.split("\r\n")
-status = int(hl[0].split()[1]) if len(hl[0].split()) > 1 else 0
-hdr = {}
-for l in hl[1:]:
-    k, _, v = l.partition(":")
-    hdr[k.strip().lower()] = v.strip()
-try:
-    js = json.loads(body)
-except ValueError:
-    js = None
-err = js.get("error") if isinstance(js, dict) else None
-events = [(e, json.loads(d)) for e, d in
-          re.findall(r"event: ([^\n]*)\ndata: ([^\n]*)\n\n", body)]
-types = [e for e, _ in events]
-def text():
-    return "".join(d["delta"] for e, d in events if e == "response.output_text.delta")
-UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
-allreqs = json.load(open(sys.argv[2]))["requests"]
-reqs = [r for r in allreqs if urlsplit(r["path"]).path.endswith("/responses")]
-for r in reqs:
-    try:
-        r["json"] = json.loads(r["body"])
-    except ValueError:
-        r["json"] = None
-req = reqs[-1] if reqs else None
-up = req["json"] if req else None
-def cache_token():
-    f = [p for p in glob.glob(os.environ["HEXIND_CACHE_DIR"] + "/token-*")
-         if not re.search(r"\.(lock|tmp\..*)$", p)]
-    return json.load(open(f[0]))["token"]
-code = sys.argv[4]
-try:
-    exec(compile(code, "verify", "exec"))
-except Exception:
-    line = traceback.extract_tb(sys.exc_info()[2])[-1].lineno
-    where = code.splitlines()[line - 1].strip() if line <= len(code.splitlines()) else "?"
-    traceback.print_exc()
-    sys.stderr.write("failed: %s\n--- response:\n%s\n--- upstream calls:\n%s\n" % (
-        where, raw, json.dumps([(r["path"], r["headers"], r["body"]) for r in reqs], indent=1)))
-    sys.exit(1)
-'
+# ($RAW) and what the fake received; tests/verify.py lists the names CODE
+# can use.
 verify() {
 	curl -sS -f "$FAKE/_fake/requests" >"$BATS_TEST_TMPDIR/requests.json"
-	"$PY" -S -c "$VERIFY" "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$REQ" "$@"
+	SENT=$REQ "$PY" -S "$ROOT/tests/verify.py" responses "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
 }
 
 # fake_streams EXPR: evaluates EXPR over the fake's stream records (s).
@@ -213,7 +159,7 @@ assert status == 200 and js["metadata"]["session"] == sid'
 	resp '{"model":"o3","input":"hi"}'
 	[ "$status" -eq 0 ]
 	verify '
-first, second = sys.argv[5], hdr["x-session-id"]
+first, second = ARG, hdr["x-session-id"]
 assert re.fullmatch(UUID4, first) and re.fullmatch(UUID4, second)
 assert first != second
 assert [r["headers"]["arsenal-openai-hash"] for r in reqs] == [first, second]
@@ -229,7 +175,7 @@ assert status == 200' "$first"
 got = hdr["x-session-id"]
 assert re.fullmatch(UUID4, got), got
 assert req["headers"]["arsenal-openai-hash"] == got and req["headers"]["x-trace-id"] == got
-assert sys.argv[5] not in json.dumps(req["headers"])
+assert ARG not in json.dumps(req["headers"])
 assert status == 200' "$sid"
 	done
 }
