@@ -11,40 +11,18 @@ PNG=iVBORw0KGgoAAAANSUhEUg==
 setup() {
 	common_setup
 	start_fake
-	REQ=$BATS_TEST_TMPDIR/request
-	RAW=$BATS_TEST_TMPDIR/response
 }
 
-# request BODY [HEADER...]: writes a chat request with BODY and the test
-# key (and each HEADER line) into $REQ.
+# request writes a request to $REQ, chat sends it and verify checks it:
+# write_request, post and verify_as in helpers.bash.
 request() {
-	local body=$1 h extra=
-	shift
-	for h in "$@"; do
-		extra+="$h"$'\r\n'
-	done
-	printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s' \
-	    "$KEY" "$extra" "$(printf %s "$body" | wc -c)" "$body" >"$REQ"
+	write_request /v1/chat/completions "$@"
 }
-
-# chat BODY [HEADER...]: pipes the request into hexind, like send: the
-# response in $output (and byte for byte in $RAW), hexind's exit code in
-# $status, its stderr in $ERR.
 chat() {
-	request "$@"
-	run _chat
+	post /v1/chat/completions "$@"
 }
-_chat() {
-	"$HEXIND" <"$REQ" 2>>"$ERR" | tee "$RAW"
-	return "${PIPESTATUS[0]}"
-}
-
-# verify CODE [ARG]: runs the Python assertions CODE over the last response
-# ($RAW) and what the fake received; tests/verify.py lists the names CODE
-# can use.
 verify() {
-	curl -sS -f "$FAKE/_fake/requests" >"$BATS_TEST_TMPDIR/requests.json"
-	"$PY" -S "$ROOT/tests/verify.py" claude "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
+	verify_as claude "$@"
 }
 
 # assert_model MODEL ID: a plain request for MODEL goes to the invoke

@@ -4,47 +4,24 @@
 # and upstream failures and oversized answers reaching the client.
 load helpers
 
-UPATH=/vtuber/ai_access/chatgpt/v1/embeddings
-MODEL=text-embedding-3-small
+export UPATH=/vtuber/ai_access/chatgpt/v1/embeddings
+export MODEL=text-embedding-3-small
 
 setup() {
 	common_setup
 	start_fake
-	REQ=$BATS_TEST_TMPDIR/request
-	RAW=$BATS_TEST_TMPDIR/response
 }
 
-# request BODY [HEADER...]: writes an embeddings request with BODY and the
-# test key (and each HEADER line) into $REQ.
+# request writes a request to $REQ, embed sends it and verify checks it:
+# write_request, post and verify_as in helpers.bash.
 request() {
-	local body=$1 h extra=
-	shift
-	for h in "$@"; do
-		extra+="$h"$'\r\n'
-	done
-	printf 'POST /v1/embeddings HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s' \
-	    "$KEY" "$extra" "$(printf %s "$body" | wc -c)" "$body" >"$REQ"
+	write_request /v1/embeddings "$@"
 }
-
-# embed BODY [HEADER...]: pipes the request into hexind, like send: the
-# response in $output (and byte for byte in $RAW), hexind's exit code in
-# $status (124 when it needed more than 20 s), its stderr in $ERR.
 embed() {
-	request "$@"
-	run _embed
+	post /v1/embeddings "$@"
 }
-_embed() {
-	timeout 20 "$HEXIND" <"$REQ" 2>>"$ERR" | tee "$RAW"
-	return "${PIPESTATUS[0]}"
-}
-
-# verify CODE [ARG]: runs the Python assertions CODE over the last response
-# ($RAW) and what the fake received; tests/verify.py lists the names CODE
-# can use.
 verify() {
-	curl -sS -f "$FAKE/_fake/requests" >"$BATS_TEST_TMPDIR/requests.json"
-	FAKE=$FAKE UPATH=$UPATH MODEL=$MODEL \
-	    "$PY" -S "$ROOT/tests/verify.py" embeddings "$RAW" "$BATS_TEST_TMPDIR/requests.json" "$@"
+	verify_as embeddings "$@"
 }
 
 # overlap: the largest number of embeddings calls the fake was answering at

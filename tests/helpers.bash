@@ -18,6 +18,8 @@ common_setup() {
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 	export HEXIND_API_KEYS=$KEY
 	ERR=$BATS_TEST_TMPDIR/stderr
+	REQ=$BATS_TEST_TMPDIR/request
+	RAW=$BATS_TEST_TMPDIR/response
 	: >"$ERR"
 	PIDS=()
 }
@@ -55,6 +57,39 @@ send() {
 }
 _send() {
 	printf '%s' "$1" | "$HEXIND" "${@:2}" 2>>"$ERR"
+}
+
+# write_request PATH BODY [HEADER...]: an authenticated JSON POST of BODY
+# to PATH, each HEADER line added, into $REQ.
+write_request() {
+	local path=$1 body=$2 h extra=
+	shift 2
+	for h in "$@"; do
+		extra+="$h"$'\r\n'
+	done
+	printf 'POST %s HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s' \
+	    "$path" "$KEY" "$extra" "$(printf %s "$body" | wc -c)" "$body" >"$REQ"
+}
+
+# post PATH BODY [HEADER...]: that request piped into hexind, like send:
+# the response in $output and byte for byte in $RAW, hexind's exit code
+# in $status (124: it needed more than 20 s), its stderr in $ERR.
+post() {
+	write_request "$@"
+	run _post
+}
+_post() {
+	timeout 20 "$HEXIND" <"$REQ" 2>>"$ERR" | tee "$RAW"
+	return "${PIPESTATUS[0]}"
+}
+
+# verify_as KIND CODE [ARG...]: runs the Python assertions CODE over the
+# last response ($RAW) and what the fake received; tests/verify.py says
+# what KIND picks and which names CODE can use.
+verify_as() {
+	curl -sS -f "$FAKE/_fake/requests" >"$BATS_TEST_TMPDIR/requests.json"
+	FAKE=$FAKE SENT=$REQ "$PY" -S "$ROOT/tests/verify.py" "$1" "$RAW" \
+	    "$BATS_TEST_TMPDIR/requests.json" "${@:2}"
 }
 
 # sendf FORMAT [ARGS...]: like send, but FORMAT goes through printf(1)'s
