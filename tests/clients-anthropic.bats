@@ -1,0 +1,55 @@
+# The official @anthropic-ai/sdk (tests/clients, pinned with a lockfile)
+# against /v1/messages under systemd-socket-activate and the fake.
+load helpers
+
+setup() {
+	common_setup
+	start_fake
+	ENVF=$BATS_TEST_TMPDIR/hexind.env
+	env_file "$ENVF"
+	activate "$ENVF"
+}
+
+# sdk CASE: runs one case of tests/clients/anthropic.mjs.
+sdk() {
+	run env HEXIND_BASE="http://127.0.0.1:$PORT" HEXIND_KEY="$KEY" FAKE_URL="$FAKE" \
+	    node "$ROOT/tests/clients/anthropic.mjs" "$1"
+	[ "$status" -eq 0 ] || {
+		printf '%s\n' "$output" >&2
+		return 1
+	}
+	# the SDK may warn on stderr (deprecated model names): the verdict is
+	# the last line
+	[ "${lines[-1]}" = "ok $1" ]
+}
+
+@test "the Anthropic SDK creates a message, the system prompt folded for Bedrock" {
+	sdk create
+}
+
+@test "the Anthropic SDK streams a message with its stream helper" {
+	sdk stream
+}
+
+@test "the Anthropic SDK makes a tool use round trip" {
+	fake_set '{"claude_tools": true}'
+	sdk tools
+}
+
+@test "the Anthropic SDK gets thinking with its signature" {
+	fake_set '{"claude_thinking": true}'
+	sdk thinking
+}
+
+@test "a wrong key raises the Anthropic SDK's AuthenticationError" {
+	sdk wrong_key
+}
+
+@test "a Bedrock refusal raises the Anthropic SDK's BadRequestError" {
+	sdk bad_request
+}
+
+@test "an error event mid-stream raises the Anthropic SDK's APIError" {
+	fake_set '{"claude_error_event_after": 3}'
+	sdk stream_error
+}

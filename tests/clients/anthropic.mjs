@@ -1,0 +1,123 @@
+// The official Anthropic SDK against hexind: `node anthropic.mjs CASE`.
+// HEXIND_BASE (e.g. http://127.0.0.1:8777, no /v1) and HEXIND_KEY say
+// where; FAKE_URL is the fake upstream, whose switches the bats suite
+// sets. Exit 0 and "ok CASE" when every assertion held.
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+
+const client = new Anthropic({
+  baseURL: process.env.HEXIND_BASE,
+  apiKey: process.env.HEXIND_KEY,
+  maxRetries: 0,
+  timeout: 20000,
+});
+
+async function bedrockBodies() {
+  const r = await (await fetch(`${process.env.FAKE_URL}/_fake/requests`)).json();
+  return r.requests.filter((q) => q.path.includes('/claude/model/')).map((q) => ({ path: q.path, body: JSON.parse(q.body) }));
+}
+
+const weather = {
+  name: 'get_weather',
+  description: 'Weather of a city',
+  input_schema: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } } },
+};
+
+const cases = {
+  async create() {
+    const m = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 256,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'hello sdk' }],
+    });
+    assert.equal(m.type, 'message');
+    assert.equal(m.role, 'assistant');
+    assert.equal(m.content[0].text, 'echo: [System Instruction: Be brief.]\n\nhello sdk');
+    assert.equal(m.stop_reason, 'end_turn');
+    assert.ok(m.usage.input_tokens > 0);
+    const [b] = await bedrockBodies();
+    assert.match(b.path, /us\.anthropic\.claude-sonnet-4-5-20250929-v1:0\/invoke$/);
+    assert.equal(b.body.anthropic_version, 'bedrock-2023-05-31');
+    assert.ok(!('model' in b.body) && !('stream' in b.body) && !('system' in b.body));
+  },
+
+  async stream() {
+    const stream = client.messages.stream({
+      model: 'claude-3-7-sonnet-latest',
+      max_tokens: 256,
+      messages: [{ role: 'user', content: 'stream please' }],
+    });
+    let text = '';
+    stream.on('text', (t) => { text += t; });
+    const final = await stream.finalMessage();
+    assert.equal(text, 'echo: stream please');
+    assert.equal(final.content[0].text, 'echo: stream please');
+    assert.equal(final.stop_reason, 'end_turn');
+    const [b] = await bedrockBodies();
+    assert.match(b.path, /claude-3-7-sonnet-20250219-v1:0\/invoke-with-response-stream$/);
+  },
+
+  async tools() {
+    const messages = [{ role: 'user', content: 'Weather in Paris?' }];
+    const first = await client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 512, tools: [weather], messages }).finalMessage();
+    assert.equal(first.stop_reason, 'tool_use');
+    const use = first.content.find((b) => b.type === 'tool_use');
+    assert.equal(use.id, 'toolu_fake_1');
+    assert.deepEqual(use.input, { city: 'Paris', days: 2 });
+    messages.push({ role: 'assistant', content: first.content });
+    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny' }] });
+    const second = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 512, tools: [weather], messages });
+    assert.equal(second.content[0].text, 'echo: tool said: sunny');
+    const bodies = await bedrockBodies();
+    assert.equal(bodies.length, 2);
+    assert.deepEqual(bodies[1].body.messages[2].content[0], { type: 'tool_result', tool_use_id: 'toolu_fake_1', content: 'sunny' });
+  },
+
+  async thinking() {
+    const m = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4096,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [{ role: 'user', content: 'think' }],
+    });
+    const t = m.content.find((b) => b.type === 'thinking');
+    assert.equal(t.thinking, 'hmm, thinking');
+    assert.equal(t.signature, 'sig_fake');
+    const [b] = await bedrockBodies();
+    assert.deepEqual(b.body.thinking, { type: 'enabled', budget_tokens: 1024 });
+  },
+
+  async wrong_key() {
+    const bad = new Anthropic({ baseURL: process.env.HEXIND_BASE, apiKey: 'nope', maxRetries: 0 });
+    await assert.rejects(
+      bad.messages.create({ model: 'claude', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof Anthropic.AuthenticationError && e.status === 401,
+    );
+  },
+
+  async bad_request() {
+    await assert.rejects(
+      client.messages.create({ model: 'claude', max_tokens: 10, messages: [{ role: 'assistant', content: 'first' }] }),
+      (e) => e instanceof Anthropic.BadRequestError && /user role/.test(e.message),
+    );
+  },
+
+  async stream_error() {
+    const stream = client.messages.stream({ model: 'claude', max_tokens: 64, messages: [{ role: 'user', content: 'x' }] });
+    await assert.rejects(stream.finalMessage(), (e) => e instanceof Anthropic.APIError && /Overloaded/.test(e.message));
+  },
+};
+
+const name = process.argv[2];
+if (!cases[name]) {
+  console.error(`unknown case ${name}; cases: ${Object.keys(cases).join(' ')}`);
+  process.exit(2);
+}
+try {
+  await cases[name]();
+  console.log(`ok ${name}`);
+} catch (e) {
+  console.error(`FAIL ${name}:`, e);
+  process.exit(1);
+}
