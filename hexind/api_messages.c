@@ -29,7 +29,6 @@ struct msgs {
 	yajl_val	 req;
 	struct buf	 body;
 	char		 url[1024];
-	int		 stream;
 };
 
 static const char *const terminal[] = { "message_stop", NULL };
@@ -224,38 +223,10 @@ emit_error(struct msgs *m, int status, const char *msg)
 	log_warn("id=%s stream broken after it began: %s", m->c->id, msg);
 }
 
-static void
-call_setup(struct hexcall *h, size_t i, struct up_call *u)
-{
-	struct msgs	*m = h->arg;
-
-	(void)i;
-	u->url = m->url;
-	(void)up_call_header(u, "Content-Type: application/json");
-	u->post = buf_cstr(&m->body);
-	u->postlen = m->body.len;
-	if (m->stream) {
-		(void)up_call_header(u, "Accept: text/event-stream");
-		relay_attempt(&m->relay, u);
-	}
-}
-
-static void
-call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
-{
-	relay_outcome(&((struct msgs *)h->arg)->relay, h, i, res);
-}
-
-static int
-call_started(struct hexcall *h)
-{
-	return ((struct msgs *)h->arg)->relay.head_sent;
-}
-
 /* A whole message where a stream was asked for: the events that carry
  * it, as Anthropic would have streamed it. */
 static void
-emit_as_events(struct msgs *m, yajl_val msg)
+emit_as_events(struct relay *relay, yajl_val msg)
 {
 	yajl_val	 content = json_get(msg, "content"), b, v;
 	struct buf	 out;
@@ -278,7 +249,7 @@ emit_as_events(struct msgs *m, yajl_val msg)
 				    json_str(g, "content_block") ||
 				    json_gen_value(g, b) ||
 				    !OK(yajl_gen_map_close(g)) ||
-				    json_take(g, &out) ? -1 : relay_emit(&m->relay,
+				    json_take(g, &out) ? -1 : relay_emit(relay,
 				    "content_block_start", out.data, out.len);
 				buf_free(&out);
 				if (rc == 0) {
@@ -286,7 +257,7 @@ emit_as_events(struct msgs *m, yajl_val msg)
 					int n = snprintf(stop, sizeof(stop),
 					    "{\"type\":\"content_block_stop\","
 					    "\"index\":%zu}", i);
-					rc = relay_emit(&m->relay, "content_block_stop", stop,
+					rc = relay_emit(relay, "content_block_stop", stop,
 					    (size_t)n);
 				}
 			}
@@ -313,7 +284,7 @@ emit_as_events(struct msgs *m, yajl_val msg)
 			}
 			rc = rc || !OK(yajl_gen_map_close(g)) ||
 			    !OK(yajl_gen_map_close(g)) || json_take(g, &out) ?
-			    -1 : relay_emit(&m->relay, "message_start", out.data, out.len);
+			    -1 : relay_emit(relay, "message_start", out.data, out.len);
 		} else {
 			v = json_get(msg, "stop_reason");
 			rc = !OK(yajl_gen_map_open(g)) ||
@@ -325,43 +296,13 @@ emit_as_events(struct msgs *m, yajl_val msg)
 			    !OK(yajl_gen_map_close(g)) || json_str(g, "usage") ||
 			    json_gen_value(g, json_get(msg, "usage")) ||
 			    !OK(yajl_gen_map_close(g)) || json_take(g, &out) ?
-			    -1 : relay_emit(&m->relay, "message_delta", out.data, out.len);
+			    -1 : relay_emit(relay, "message_delta", out.data, out.len);
 			if (rc == 0)
-				rc = relay_emit(&m->relay, "message_stop",
+				rc = relay_emit(relay, "message_stop",
 				    "{\"type\":\"message_stop\"}", 23);
 		}
 		buf_free(&out);
 	}
-}
-
-static void
-answer(struct msgs *m)
-{
-	struct hx_result *res = &m->h.res[0];
-	struct up_call	*u = &m->h.calls[0];
-	struct buf	 b;
-	yajl_gen	 g;
-
-	if (u->streamed)
-		return;
-	if (m->stream) {
-		emit_as_events(m, res->payload);
-		return;
-	}
-	if (res->payload == res->root) {
-		(void)reply_json(m->c, 200, &u->body);
-		return;
-	}
-	buf_init(&b, 0);
-	if ((g = json_gen()) != NULL && json_gen_value(g, res->payload) != 0) {
-		yajl_gen_free(g);
-		g = NULL;
-	}
-	if (g != NULL && json_take(g, &b) == 0)
-		(void)reply_json(m->c, 200, &b);
-	else
-		reply_error(m->c, 500, NULL, "out of memory");
-	buf_free(&b);
 }
 
 /* Checks the body as the Messages API does; 0, or -1 after answering. */
@@ -436,22 +377,24 @@ api_messages(struct call *c)
 		    "this gateway serves on /v1/messages", c->model);
 		goto out;
 	}
-	m->stream = YAJL_IS_TRUE(json_get(req, "stream"));
+	m->relay.stream = YAJL_IS_TRUE(json_get(req, "stream"));
 	snprintf(m->url, sizeof(m->url), "%s/%s/%s/%s", c->conf->base_url,
 	    m->r.family->path ? m->r.family->path : "claude/model",
-	    m->r.model, m->stream ? "invoke-with-response-stream" : "invoke");
+	    m->r.model, m->relay.stream ? "invoke-with-response-stream" :
+	    "invoke");
 	snprintf(c->route, sizeof(c->route), "bedrock");
 	if (body_build(m) == -1 || hexcall_init(&m->h, c, 1) == -1) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
-	m->h.arg = m;
-	m->h.setup = call_setup;
-	m->h.outcome = call_outcome;
-	m->h.started = call_started;
+	m->relay.url = m->url;
+	m->relay.post = buf_cstr(&m->body);
+	m->relay.postlen = m->body.len;
+	m->relay.as_events = emit_as_events;
+	relay_bind(&m->relay, &m->h);
 	switch (hexcall_run(&m->h, &bad)) {
 	case HC_OK:
-		answer(m);
+		relay_answer(&m->relay, &m->h);
 		break;
 	case HC_FAILED:
 		if (m->relay.head_sent)

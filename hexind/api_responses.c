@@ -23,7 +23,6 @@ struct resp {
 	struct relay	 relay;
 	char		 url[1024];
 	char		 hash[200];	/* the arsenal-openai-hash header */
-	int		 stream;
 };
 
 static const char *const terminal[] = {
@@ -60,40 +59,10 @@ emit_error(struct resp *r, int status, const char *msg)
 	log_warn("id=%s stream broken after it began: %s", r->c->id, msg);
 }
 
-static void
-call_setup(struct hexcall *h, size_t i, struct up_call *u)
-{
-	struct resp	*r = h->arg;
-	struct call	*c = r->c;
-
-	(void)i;
-	u->url = r->url;
-	(void)up_call_header(u, "Content-Type: application/json");
-	(void)up_call_header(u, r->hash);
-	u->post = buf_cstr(&c->body);
-	u->postlen = c->body.len;
-	if (r->stream) {
-		(void)up_call_header(u, "Accept: text/event-stream");
-		relay_attempt(&r->relay, u);
-	}
-}
-
-static void
-call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
-{
-	relay_outcome(&((struct resp *)h->arg)->relay, h, i, res);
-}
-
-static int
-call_started(struct hexcall *h)
-{
-	return ((struct resp *)h->arg)->relay.head_sent;
-}
-
 /* A whole response where a stream was asked for: the events that carry
  * it, created and completed. */
 static void
-emit_as_events(struct resp *r, yajl_val response)
+emit_as_events(struct relay *relay, yajl_val response)
 {
 	const char	*names[] = { "response.created", "response.completed" };
 	struct buf	 b;
@@ -112,43 +81,12 @@ emit_as_events(struct resp *r, yajl_val response)
 			return;
 		}
 		if (json_take(g, &b) == -1 ||
-		    relay_emit(&r->relay, names[k], b.data, b.len) == -1) {
+		    relay_emit(relay, names[k], b.data, b.len) == -1) {
 			buf_free(&b);
 			return;
 		}
 		buf_free(&b);
 	}
-}
-
-static void
-answer(struct resp *r)
-{
-	struct hx_result *res = &r->h.res[0];
-	struct up_call	*u = &r->h.calls[0];
-	struct buf	 b;
-	yajl_gen	 g;
-
-	if (u->streamed)
-		return;		/* already passed on, event by event */
-	if (r->stream) {
-		emit_as_events(r, res->payload);
-		return;
-	}
-	if (res->payload == res->root) {
-		/* not wrapped: as Hexin sent it */
-		(void)reply_json(r->c, 200, &u->body);
-		return;
-	}
-	buf_init(&b, 0);
-	if ((g = json_gen()) != NULL && json_gen_value(g, res->payload) != 0) {
-		yajl_gen_free(g);
-		g = NULL;
-	}
-	if (g != NULL && json_take(g, &b) == 0)
-		(void)reply_json(r->c, 200, &b);
-	else
-		reply_error(r->c, 500, NULL, "out of memory");
-	buf_free(&b);
 }
 
 void
@@ -180,7 +118,7 @@ api_responses(struct call *c)
 		return;
 	}
 	snprintf(c->model, sizeof(c->model), "%s", v->u.string);
-	r->stream = YAJL_IS_TRUE(json_get(req, "stream"));
+	r->relay.stream = YAJL_IS_TRUE(json_get(req, "stream"));
 	yajl_tree_free(req);
 
 	if (id_ok(sid))
@@ -200,20 +138,22 @@ api_responses(struct call *c)
 
 	r->c = c;
 	r->relay.c = c;
+	r->relay.url = r->url;
+	r->relay.header = r->hash;
+	r->relay.post = buf_cstr(&c->body);
+	r->relay.postlen = c->body.len;
 	r->relay.terminal = terminal;
 	r->relay.drop_pings = 1;
+	r->relay.as_events = emit_as_events;
 	if (hexcall_init(&r->h, c, 1) == -1) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
-	r->h.arg = r;
+	relay_bind(&r->relay, &r->h);
 	r->h.trace = session;
-	r->h.setup = call_setup;
-	r->h.outcome = call_outcome;
-	r->h.started = call_started;
 	switch (hexcall_run(&r->h, &bad)) {
 	case HC_OK:
-		answer(r);
+		relay_answer(&r->relay, &r->h);
 		break;
 	case HC_FAILED:
 		if (r->relay.head_sent)

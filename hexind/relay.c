@@ -134,10 +134,22 @@ on_stream(struct up_call *u, const char *p, size_t n)
 	return rc != 0 ? -1 : 0;
 }
 
-/* Prepares an attempt: the call's stream comes to the relay. */
-void
-relay_attempt(struct relay *r, struct up_call *u)
+/* Each attempt's call: the request, and its stream to the relay. */
+static void
+call_setup(struct hexcall *h, size_t i, struct up_call *u)
 {
+	struct relay	*r = h->arg;
+
+	(void)i;
+	u->url = r->url;
+	(void)up_call_header(u, "Content-Type: application/json");
+	if (r->header)
+		(void)up_call_header(u, r->header);
+	u->post = r->post;
+	u->postlen = r->postlen;
+	if (!r->stream)
+		return;
+	(void)up_call_header(u, "Accept: text/event-stream");
 	u->on_stream = on_stream;
 	u->arg = r;
 	if (r->sse_ready)
@@ -150,10 +162,10 @@ relay_attempt(struct relay *r, struct up_call *u)
 
 /* What became of the call: its collected answer classified, or its
  * stream's end checked. */
-void
-relay_outcome(struct relay *r, struct hexcall *h, size_t i,
-    struct hx_result *res)
+static void
+call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 {
+	struct relay	*r = h->arg;
 	struct up_call	*u = &h->calls[i];
 
 	memset(res, 0, sizeof(*res));
@@ -177,6 +189,55 @@ relay_outcome(struct relay *r, struct hexcall *h, size_t i,
 	} else {
 		res->kind = HX_OK;
 	}
+}
+
+static int
+call_started(struct hexcall *h)
+{
+	return ((struct relay *)h->arg)->head_sent;
+}
+
+/* Makes the relay the judge of the hexcall's one call. */
+void
+relay_bind(struct relay *r, struct hexcall *h)
+{
+	h->arg = r;
+	h->setup = call_setup;
+	h->outcome = call_outcome;
+	h->started = call_started;
+}
+
+/* Passes on the answer of a call that was not streamed: as events when
+ * a stream was asked for, else as Hexin sent it (unwrapped from the
+ * envelope if need be). */
+void
+relay_answer(struct relay *r, struct hexcall *h)
+{
+	struct hx_result	*res = &h->res[0];
+	struct up_call		*u = &h->calls[0];
+	struct buf		 b;
+	yajl_gen		 g;
+
+	if (u->streamed)
+		return;		/* already passed on, event by event */
+	if (r->stream) {
+		r->as_events(r, res->payload);
+		return;
+	}
+	if (res->payload == res->root) {
+		(void)reply_json(r->c, 200, &u->body);
+		return;
+	}
+	buf_init(&b, 0);
+	if ((g = json_gen()) != NULL && json_gen_value(g, res->payload) != 0) {
+		yajl_gen_free(g);
+		g = NULL;
+	}
+	if (g != NULL && json_take(g, &b) == 0)
+		(void)reply_json(r->c, 200, &b);
+	else
+		reply_error(r->c, 500, NULL, "out of memory");
+	buf_free(&b);
 }
 
 void
