@@ -12,15 +12,7 @@ setup() {
 
 # sdk CASE: runs one case of tests/clients/anthropic.mjs.
 sdk() {
-	run env HEXIND_BASE="http://127.0.0.1:$PORT" HEXIND_KEY="$KEY" FAKE_URL="$FAKE" \
-	    node "$ROOT/tests/clients/anthropic.mjs" "$1"
-	[ "$status" -eq 0 ] || {
-		printf '%s\n' "$output" >&2
-		return 1
-	}
-	# the SDK may warn on stderr (deprecated model names): the verdict is
-	# the last line
-	[ "${lines[-1]}" = "ok $1" ]
+	sdk_case anthropic.mjs "$1" HEXIND_BASE="http://127.0.0.1:$PORT"
 }
 
 @test "the Anthropic SDK creates a message, the system prompt folded for Bedrock" {

@@ -12,13 +12,7 @@ setup() {
 
 # sdk CASE: runs one case of tests/clients/openai.mjs.
 sdk() {
-	run env HEXIND_URL="http://127.0.0.1:$PORT/v1" HEXIND_KEY="$KEY" FAKE_URL="$FAKE" \
-	    node "$ROOT/tests/clients/openai.mjs" "$1"
-	[ "$status" -eq 0 ] || {
-		printf '%s\n' "$output" >&2
-		return 1
-	}
-	[ "$output" = "ok $1" ]
+	sdk_case openai.mjs "$1" HEXIND_URL="http://127.0.0.1:$PORT/v1"
 }
 
 @test "the SDK gets a non-stream completion and the request id" {

@@ -257,3 +257,16 @@ logins() {
 login_attempts() {
 	curl -sS -f "$FAKE/_fake/logins" | "$PY" -S -c 'import json,sys; print(json.load(sys.stdin)["attempts"])'
 }
+
+# sdk_case SCRIPT CASE [VAR=VALUE...]: runs one case of an SDK script in
+# tests/clients with the fake's URL and the test key; passes when the
+# script's last line is "ok CASE" (SDKs may warn on stderr before it).
+sdk_case() {
+	run env HEXIND_KEY="$KEY" FAKE_URL="$FAKE" "${@:3}" \
+	    node "$ROOT/tests/clients/$1" "$2"
+	[ "$status" -eq 0 ] || {
+		printf '%s\n' "$output" >&2
+		return 1
+	}
+	[ "${lines[-1]}" = "ok $2" ]
+}

@@ -4,6 +4,7 @@
 // Exit 0 and "ok CASE" when every assertion held.
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { runCase } from './cases.mjs';
 
 const client = new OpenAI({
   baseURL: process.env.HEXIND_URL,
@@ -322,15 +323,4 @@ const cases = {
   },
 };
 
-const name = process.argv[2];
-if (!cases[name]) {
-  console.error(`unknown case ${name}; cases: ${Object.keys(cases).join(' ')}`);
-  process.exit(2);
-}
-try {
-  await cases[name]();
-  console.log(`ok ${name}`);
-} catch (e) {
-  console.error(`FAIL ${name}:`, e);
-  process.exit(1);
-}
+await runCase(cases);
