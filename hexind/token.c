@@ -8,13 +8,10 @@
  * it: mode 0600, by rename(2) from a temporary file, so readers see the
  * old file or the new one, never half of one. Its mtime is set to the
  * token's exp so /health can tell fresh from stale with one stat(2). */
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +19,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "lock.h"
 #include "log.h"
 #include "sha256.h"
 #include "token.h"
@@ -285,21 +283,12 @@ out:
 	return rc;
 }
 
-static void
-on_alarm(int sig)
-{
-	(void)sig;
-}
-
 /* An exclusive lock on path.lock, waiting at most ms; the fd, or -1. */
 static int
 lock_take(const char *path, int ms)
 {
-	struct sigaction sa, old;
-	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
-	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	char		 lock[600];
-	int		 fd, rc, saved;
+	int		 fd, saved;
 
 	if (snprintf(lock, sizeof(lock), "%s.lock", path) >= (int)sizeof(lock))
 		return -1;
@@ -320,19 +309,10 @@ lock_take(const char *path, int ms)
 	}
 	if (fd == -1)
 		return -1;
-	/* The alarm interrupts flock(2): no SA_RESTART. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	(void)sigemptyset(&sa.sa_mask);
-	(void)sigaction(SIGALRM, &sa, &old);
-	(void)setitimer(ITIMER_REAL, &it, NULL);
-	rc = flock(fd, LOCK_EX);
-	saved = errno;
-	(void)setitimer(ITIMER_REAL, &off, NULL);
-	(void)sigaction(SIGALRM, &old, NULL);
-	if (rc == -1) {
+	if (lock_wait(fd, ms) == -1) {
+		saved = errno;
 		close(fd);
-		errno = saved == EINTR ? ETIMEDOUT : saved;
+		errno = saved;
 		return -1;
 	}
 	return fd;
