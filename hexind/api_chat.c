@@ -78,7 +78,7 @@ emit_raw(struct chat *ch, const char *p, size_t n)
 		    STREAM_HEADERS) == -1)
 			return -1;
 	}
-	return conn_write(c->conn, p, n);
+	return reply_write(c, p, n);
 }
 
 /* Writes what ch->g generated as one event: "data: JSON", blank line. */
@@ -930,7 +930,8 @@ api_chat(struct call *c)
 	ch.n = ch.r.fan_out_n && YAJL_IS_INTEGER(v) ?
 	    (int)YAJL_GET_INTEGER(v) : 1;
 	snprintf(c->route, sizeof(c->route), "%s", ch.r.family->route ==
-	    ROUTE_GATEWAY ? ch.r.family->name : ch.r.family->path);
+	    ROUTE_GATEWAY ? ch.r.family->name : ch.bedrock ? "bedrock" :
+	    ch.r.family->path ? ch.r.family->path : "-");
 	if (ch.r.family->route == ROUTE_GATEWAY)
 		snprintf(url, sizeof(url), "%s/chat/completions",
 		    ch.r.family->base_url);

@@ -33,6 +33,7 @@ assert_model() {
 	verify '
 assert [r["path"] for r in reqs] == [B + ARG + "/invoke"], allreqs
 assert status == 200 and js["choices"][0]["message"]["content"] == "echo: hi"' "$2"
+	err_has "route=bedrock "
 }
 
 # models_file JSON: writes a model table file and points hexind at it.
