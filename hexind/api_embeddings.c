@@ -18,6 +18,7 @@
 #include "json.h"
 #include "log.h"
 #include "reply.h"
+#include "rollout.h"
 
 #define INPUTS_MAX	2048
 
@@ -408,6 +409,8 @@ answer(struct embed *e)
 	    json_kint(g, "total_tokens", total) || yajl_gen_map_close(g) ||
 	    yajl_gen_map_close(g);
 	if (rc == 0 && json_take(g, &out) == 0) {
+		rollout_embeddings(e->c, e->h.n, e->vecs[0].count, prompt,
+		    total);
 		(void)reply_json(e->c, 200, &out);
 	} else {
 		if (rc)

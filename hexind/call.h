@@ -11,6 +11,8 @@
 
 enum api { API_OPENAI, API_ANTHROPIC };
 
+struct rollout;
+
 #define REQUEST_ID_MAX	128
 
 struct call {
@@ -18,6 +20,7 @@ struct call {
 	struct conn		*conn;
 	struct http_req		*req;		/* NULL before the head parsed */
 	struct buf		 body;
+	struct rollout		*rollout;	/* capture, or NULL */
 	enum api		 api;
 	int			 head_only;	/* HEAD: no body in replies */
 	const char		*origin;	/* CORS origin to allow, or NULL */

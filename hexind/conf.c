@@ -54,6 +54,9 @@ static const struct setting settings[] = {
 	{ "HEXIND_CACHE_DIR", K_STR, NULL, O(cache_dir), 0, 0,
 	    "token cache directory (default: $CACHE_DIRECTORY, else "
 	    CACHE_DIR_DEFAULT ")" },
+	{ "HEXIND_LOG_DIR", K_STR, NULL, O(log_dir), 0, 0,
+	    "request capture directory: one JSONL line per request (off "
+	    "when unset)" },
 	{ "HEXIND_CORS_ORIGINS", K_STR, NULL, O(cors_origins), 0, 0,
 	    "origins allowed by CORS, comma-separated, or *" },
 	{ "HEXIND_LOG_LEVEL", K_LEVEL, "info", O(log_level), 0, 0,

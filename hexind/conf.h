@@ -22,6 +22,7 @@ struct conf {
 	const char	*models_file;
 	const char	*cors_origins;	/* comma-separated, or "*" */
 	const char	*cache_dir;	/* NULL: $CACHE_DIRECTORY or default */
+	const char	*log_dir;	/* NULL: no request capture */
 	enum log_level	 log_level;
 	size_t		 max_header_bytes;
 	size_t		 max_headers;

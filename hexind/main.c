@@ -19,6 +19,7 @@
 #include "log.h"
 #include "models.h"
 #include "reply.h"
+#include "rollout.h"
 #include "route.h"
 #include "upstream.h"
 #include "version.h"
@@ -326,7 +327,9 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err)
 		}
 	}
 	drain = req.body != BODY_NONE && !rt->body;
+	(void)rollout_open(&c, rt->name);
 	rt->fn(&c);
+	rollout_close(&c);	/* when the answer had no end of its own */
 out:
 	access_log(&c);
 out_quiet:
@@ -347,6 +350,8 @@ main(int argc, char *argv[])
 	int		 i, check = 0, fd, bad, rc;
 
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* past RLIMIT_FSIZE a write fails with EFBIG: the capture copes */
+	(void)signal(SIGXFSZ, SIG_IGN);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--env-file") == 0 && i + 1 < argc)
 			env_file = argv[++i];

@@ -26,7 +26,7 @@ relay_emit(struct relay *r, const char *event, const char *data, size_t n)
 	buf_init(&b, 0);
 	if (buf_printf(&b, "event: %s\ndata: ", event) == 0 &&
 	    buf_add(&b, data, n) == 0 && buf_add(&b, "\n\n", 2) == 0)
-		rc = conn_write(r->c->conn, b.data, b.len);
+		rc = reply_write(r->c, b.data, b.len);
 	buf_free(&b);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "log.h"
 #include "reply.h"
+#include "rollout.h"
 
 struct err_kind {
 	int		 status;
@@ -161,10 +162,21 @@ reply(struct call *c, int status, const char *ctype, const char *body,
 	if (rc == 0) {
 		if (c->t_first == 0)
 			c->t_first = now_ms();
+		rollout_body(c, status, body, n);
+		rollout_close(c);
 		rc = conn_write(c->conn, b.data, b.len);
 	}
 	buf_free(&b);
 	return rc;
+}
+
+/* More of a body whose head is out: a stream's events. */
+int
+reply_write(struct call *c, const char *p, size_t n)
+{
+	if (rollout_stream(c, p, n))
+		rollout_close(c);
+	return conn_write(c->conn, p, n);
 }
 
 int
