@@ -1,5 +1,5 @@
 # POST /v1/messages: the Anthropic Messages API onto Hexin's Bedrock
-# routes. (The official Anthropic SDK and request capture come next.)
+# routes (the official SDK: clients-anthropic.bats; capture: capture.bats).
 load helpers
 
 setup() {
