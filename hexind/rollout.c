@@ -875,6 +875,39 @@ mkdir_one(const char *path)
 	return 0;
 }
 
+/* A process killed inside its write(2) leaves part of a line without its
+ * newline; the next writer, holding the lock, cuts it off before adding
+ * its own, so the file stays whole lines. */
+static int
+tail_repair(int fd, const char *path, off_t *size)
+{
+	char	 b[4096];
+	off_t	 at = *size;
+	ssize_t	 n, i;
+
+	while (at > 0) {
+		n = at < (off_t)sizeof(b) ? (ssize_t)at : (ssize_t)sizeof(b);
+		if (pread(fd, b, (size_t)n, at - n) != n)
+			return -1;
+		for (i = n; i > 0; i--)
+			if (b[i - 1] == '\n')
+				break;
+		if (i > 0 || at - n == 0) {
+			at = at - n + i;
+			break;
+		}
+		at -= n;
+	}
+	if (at == *size)
+		return 0;
+	if (ftruncate(fd, at) == -1)
+		return -1;
+	log_warn("capture %s: cut off %lld bytes of a line a killed process "
+	    "left", path, (long long)(*size - at));
+	*size = at;
+	return 0;
+}
+
 /* Appends the line whole, or not at all. */
 static int
 append(const char *path, const struct buf *line)
@@ -884,7 +917,7 @@ append(const char *path, const struct buf *line)
 	ssize_t		 w;
 	int		 fd, saved;
 
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_NOCTTY | O_CLOEXEC, 0640)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1)
@@ -893,7 +926,8 @@ append(const char *path, const struct buf *line)
 		errno = EINVAL;
 		goto fail;
 	}
-	if (lock_wait(fd, LOCK_WAIT_MS) == -1 || fstat(fd, &st) == -1)
+	if (lock_wait(fd, LOCK_WAIT_MS) == -1 || fstat(fd, &st) == -1 ||
+	    tail_repair(fd, path, &st.st_size) == -1)
 		goto fail;
 	while (off < line->len) {
 		w = write(fd, line->data + off, line->len - off);
