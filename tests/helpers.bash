@@ -44,6 +44,27 @@ common_teardown() {
 		echo "sanitizer report above" >&3
 		return 1
 	fi
+	secrets_unlogged
+}
+
+# Nothing hexind logged or captured holds a configured client key, the
+# app secret or a token (the fake's, like Hexin's, are JWTs: "eyJ...").
+secrets_unlogged() {
+	local f hits=() k
+	local pats=(-e eyJ)
+	[ -n "${HITHINK_APP_SECRET:-}" ] && pats+=(-e "$HITHINK_APP_SECRET")
+	for k in ${HEXIND_API_KEYS//,/ }; do
+		pats+=(-e "$k")
+	done
+	for f in "$BATS_TEST_TMPDIR"/stderr "$BATS_TEST_TMPDIR"/activate.err \
+	    $(find "$BATS_TEST_TMPDIR" -name '*.jsonl' 2>/dev/null); do
+		[ -f "$f" ] && grep -qF "${pats[@]}" "$f" && hits+=("$f")
+	done
+	[ ${#hits[@]} -eq 0 ] || {
+		echo "a secret reached ${hits[*]}:" >&3
+		grep -F "${pats[@]}" "${hits[@]}" | head -5 >&3
+		return 1
+	}
 }
 
 teardown() {
