@@ -76,6 +76,14 @@ check: deps hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
 	HEXIND=hexind/hexind-asan bats tests
 	HEXIND=hexind/hexind-nosd bats tests
 
+# The whole suite once more with every hexind process under valgrind's
+# memcheck: zero errors and zero leaks, or it fails. Slow (see README).
+check-valgrind: deps hexind/hexind tests/unit/token-test \
+    tests/clients/node_modules
+	rm -rf tests/valgrind/logs
+	HEXIND=tests/valgrind/hexind bats tests
+	tests/valgrind/report tests/valgrind/logs
+
 run: hexind/hexind
 	scripts/run
 
@@ -98,4 +106,4 @@ clean:
 	    tests/unit/token-test \
 	    hexind/models_default.c
 
-.PHONY: all deps check run install clean
+.PHONY: all deps check check-valgrind run install clean
