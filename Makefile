@@ -99,7 +99,8 @@ install: hexind/hexind
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$$f || exit 1; done
 	sed 's|/usr/local/sbin/hexind|$(SBINDIR)/hexind|' units/hexind.xinetd \
 	    >$(DESTDIR)$(DOCDIR)/hexind.xinetd
-	install -m 644 units/hexind.env.example $(DESTDIR)$(DOCDIR)/
+	install -m 644 units/hexind.env.example units/haproxy.cfg.example \
+	    $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -f hexind/*.o hexind/hexind hexind/hexind-asan hexind/hexind-nosd \

@@ -81,6 +81,7 @@ settings() {
 	grep -qx 'ExecStart=/opt/hx/sbin/hexind' "$d/opt/hx/lib/systemd/system/hexind@.service"
 	grep -Eq 'server\s*=\s*/opt/hx/sbin/hexind' "$d/opt/hx/share/doc/hexind/hexind.xinetd"
 	[ -f "$d/opt/hx/share/doc/hexind/hexind.env.example" ]
+	[ -f "$d/opt/hx/share/doc/hexind/haproxy.cfg.example" ]
 }
 
 @test "the example env file, the man page and the README name every setting" {
