@@ -84,6 +84,11 @@ check-valgrind: deps hexind/hexind tests/unit/token-test \
 	HEXIND=tests/valgrind/hexind bats tests
 	tests/valgrind/report tests/valgrind/logs
 
+# 500 concurrent streams and 2000 sequential requests through a local
+# listener: every byte checked, figures printed (scripts/load --help).
+load: hexind/hexind
+	scripts/load
+
 run: hexind/hexind
 	scripts/run
 
@@ -107,4 +112,4 @@ clean:
 	    tests/unit/token-test \
 	    hexind/models_default.c
 
-.PHONY: all deps check check-valgrind run install clean
+.PHONY: all deps check check-valgrind load run install clean
