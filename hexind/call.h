@@ -23,6 +23,9 @@ struct call {
 	struct rollout		*rollout;	/* capture, or NULL */
 	enum api		 api;
 	int			 head_only;	/* HEAD: no body in replies */
+	int			 keep;		/* the connection stays open */
+	int			 chunked;	/* the body goes out chunked */
+	int			 keep_max;	/* requests the connection has left */
 	const char		*origin;	/* CORS origin to allow, or NULL */
 	char			 headers[256];	/* more header lines for replies */
 	char			 id[REQUEST_ID_MAX + 1];
@@ -33,6 +36,7 @@ struct call {
 	int			 upstream_status;
 	long long		 t0;
 	long long		 t_first;	/* first byte to the client */
+	size_t			 bytes0;	/* conn->bytes_out at the start */
 };
 
 #endif

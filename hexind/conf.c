@@ -67,6 +67,12 @@ static const struct setting settings[] = {
 	    "limit of header fields" },
 	{ "HEXIND_MAX_BODY_BYTES", K_COUNT, "33554432", O(max_body_bytes),
 	    1024, 1073741824, "limit of a request body" },
+	{ "HEXIND_KEEPALIVE_REQUESTS", K_COUNT, "1", O(keepalive_requests),
+	    1, 100000, "requests one client connection may carry (1: no "
+	    "keep-alive)" },
+	{ "HEXIND_KEEPALIVE_TIMEOUT", K_SECS, "5", O(keepalive_timeout_ms),
+	    1, 3600000, "seconds a kept-alive connection waits for its next "
+	    "request" },
 	{ "HEXIND_HEADER_TIMEOUT", K_SECS, "10", O(header_timeout_ms),
 	    1, 3600000, "seconds to receive the whole request head" },
 	{ "HEXIND_BODY_TIMEOUT", K_SECS, "30", O(body_timeout_ms),

@@ -159,11 +159,16 @@ conn_gone(struct conn *c)
 	if (r == -1)
 		return errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR;
-	/* Bytes after the request are read and dropped, not answered; a
-	 * client that floods them is treated as gone. */
+	/* Bytes after the request are read and dropped, not answered, or
+	 * under keep-alive kept as the next request; a client that floods
+	 * them is treated as gone. */
 	r = recv(c->in, junk, sizeof(junk), MSG_DONTWAIT);
-	if (r > 0)
+	if (r > 0) {
 		c->junk += (size_t)r;
+		if (c->keep && c->junk <= CONN_JUNK_MAX &&
+		    buf_add(&c->rbuf, junk, (size_t)r) == -1)
+			return 1;
+	}
 	return c->junk > CONN_JUNK_MAX;
 }
 

@@ -17,6 +17,8 @@ struct conn {
 	size_t		 bytes_out;
 	int		 failed;	/* a write failed: the client is gone */
 	size_t		 junk;		/* bytes dropped after the request */
+	int		 keep;		/* keep-alive: bytes after the request
+					   are the next one, kept in rbuf */
 	char		 peer[64];
 };
 

@@ -256,6 +256,27 @@ list_each(const char *v, int (*fn)(const char *, size_t, void *), void *arg)
 	}
 }
 
+struct token_want {
+	const char	*token;
+};
+
+static int
+token_item(const char *s, size_t n, void *arg)
+{
+	const struct token_want	*w = arg;
+
+	return n == strlen(w->token) && strncasecmp(s, w->token, n) == 0;
+}
+
+/* Whether the comma-separated field value v holds token (any case). */
+int
+http_token_in(const char *v, const char *token)
+{
+	struct token_want	 w = { token };
+
+	return list_each(v, token_item, &w) == 1;
+}
+
 struct cl_state {
 	unsigned long long	 value;
 	int			 seen;

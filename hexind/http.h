@@ -50,5 +50,6 @@ int	chunked_feed(struct chunked *, const char *, size_t, struct buf *,
 	    size_t *used, const char **error);
 const char *http_reason(int);
 int	http_hexdigit(int);
+int	http_token_in(const char *, const char *);
 
 #endif

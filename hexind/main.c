@@ -230,12 +230,37 @@ access_log(struct call *c)
 	log_info("access peer=%s method=%s path=%s status=%d model=%s "
 	    "route=%s upstream=%s bytes=%zu ms=%lld first_ms=%s id=%s",
 	    conn_peer(c->conn), method, path, c->status, model, c->route, up,
-	    c->conn->bytes_out, now_ms() - c->t0, first, c->id);
+	    c->conn->bytes_out - c->bytes0, now_ms() - c->t0, first, c->id);
 }
 
-/* Serves one request; returns the exit code. */
+/* Whether the request lets the connection carry another (RFC 9112
+ * section 9.3): HTTP/1.1 unless it says close, HTTP/1.0 only when it
+ * asks for keep-alive. */
 static int
-serve(struct conn *cn, const struct conf *cf, const char *conf_err)
+wants_keepalive(const struct http_req *r)
+{
+	const char	*v = http_header(r, "connection");
+
+	if (r->minor == 0)
+		return v != NULL && http_token_in(v, "keep-alive");
+	return v == NULL || !http_token_in(v, "close");
+}
+
+/* Waits for the first byte of a kept-alive connection's next request:
+ * 1 when one came, 0 when the client left or stayed idle. */
+static int
+next_request(struct conn *cn, const struct conf *cf)
+{
+	if (cn->rbuf.len > 0)
+		return 1;
+	return conn_read(cn, now_ms() + cf->keepalive_timeout_ms) > 0;
+}
+
+/* Serves one request; returns the exit code, and in *again whether the
+ * connection carries another. left: requests it may still carry. */
+static int
+serve(struct conn *cn, const struct conf *cf, const char *conf_err,
+    size_t left, int *again)
 {
 	struct call		 c;
 	struct http_req		 req;
@@ -247,9 +272,12 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err)
 
 	memset(&c, 0, sizeof(c));
 	memset(&req, 0, sizeof(req));
+	*again = 0;
 	c.conf = cf;
 	c.conn = cn;
 	c.t0 = now_ms();
+	c.bytes0 = cn->bytes_out;
+	cn->junk = 0;
 	strcpy(c.route, "-");
 	buf_init(&c.body, cf->max_body_bytes);
 
@@ -296,6 +324,11 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err)
 	rt = route_find(req.path, req.method, &status, allow, sizeof(allow));
 	if (rt)
 		snprintf(c.route, sizeof(c.route), "%s", rt->name);
+	/* Kept alive only when the body is read to its end: refusals
+	 * before it close the connection. */
+	c.keep = left > 1 && wants_keepalive(&req) &&
+	    (req.body == BODY_NONE || (rt && rt->body));
+	c.keep_max = (int)(left - 1);
 	if (strcmp(req.method, "OPTIONS") == 0 && cf->cors_origins &&
 	    (rt || status == 405)) {
 		preflight(&c, allow[0] ? allow : rt->method);
@@ -313,6 +346,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err)
 		goto out;
 	}
 	if (rt->auth && (status = auth_check(cf, &req, &why)) != 0) {
+		c.keep = c.keep && req.body == BODY_NONE;
 		reply_error_extra(&c, status, NULL, status == 401 ?
 		    "WWW-Authenticate: Bearer realm=\"hexind\"\r\n" : NULL,
 		    "%s", why);
@@ -322,6 +356,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err)
 		if ((status = body_read(&c, &req, &why)) == -1)
 			goto out_quiet;
 		if (status) {
+			c.keep = 0;
 			reply_error(&c, status, NULL, "%s", why);
 			goto out;
 		}
@@ -330,10 +365,13 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err)
 	(void)rollout_open(&c, rt->name);
 	rt->fn(&c);
 	rollout_close(&c);	/* when the answer had no end of its own */
+	(void)reply_end(&c);
 out:
 	access_log(&c);
+	*again = c.keep && !cn->failed && c.status != 0;
 out_quiet:
-	conn_close(cn, drain);
+	if (!*again)
+		conn_close(cn, drain);
 	http_req_free(&req);
 	free(head);
 	buf_free(&c.body);
@@ -347,7 +385,8 @@ main(int argc, char *argv[])
 	struct conn	 cn;
 	const char	*env_file = NULL, *route_model = NULL;
 	char		 err[CONF_ERRSZ];
-	int		 i, check = 0, fd, bad, rc;
+	size_t		 left;
+	int		 i, check = 0, fd, bad, rc, again;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* past RLIMIT_FSIZE a write fails with EFBIG: the capture copes */
@@ -397,7 +436,13 @@ main(int argc, char *argv[])
 		conn_init(&cn, fd, fd, cf.body_timeout_ms);
 	else
 		conn_init(&cn, STDIN_FILENO, STDOUT_FILENO, cf.body_timeout_ms);
-	rc = serve(&cn, &cf, bad ? err : NULL);
+	/* One request, or under keep-alive as many as the client sends
+	 * in turn, up to the limit. */
+	cn.keep = cf.keepalive_requests > 1;
+	left = cf.keepalive_requests;
+	do
+		rc = serve(&cn, &cf, bad ? err : NULL, left--, &again);
+	while (again && rc == EXIT_SERVED && next_request(&cn, &cf));
 	conn_free(&cn);
 	upstream_end();
 	return rc;

@@ -1,5 +1,7 @@
 /* Responses go out in as few writes as possible: the head and a small
- * body are one write(2). Every response closes the connection. */
+ * body are one write(2). A response closes the connection unless
+ * keep-alive is on and the request allows it; a body of unknown length
+ * then goes out chunked (HTTP/1.1) or ends the connection (HTTP/1.0). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -122,7 +124,19 @@ head_build(struct buf *b, struct call *c, int status, const char *ctype,
 	if ((c->headers[0] && buf_adds(b, c->headers) == -1) ||
 	    (extra && buf_adds(b, extra) == -1))
 		return -1;
-	return buf_adds(b, "Connection: close\r\n\r\n");
+	if (length < 0 && c->keep) {
+		if (c->req && c->req->minor == 1) {
+			c->chunked = 1;
+			if (buf_adds(b, "Transfer-Encoding: chunked\r\n") == -1)
+				return -1;
+		} else
+			c->keep = 0;
+	}
+	if (!c->keep)
+		return buf_adds(b, "Connection: close\r\n\r\n");
+	return buf_printf(b, "Connection: keep-alive\r\nKeep-Alive: "
+	    "timeout=%d, max=%d\r\n\r\n", (c->conf->keepalive_timeout_ms +
+	    999) / 1000, c->keep_max);
 }
 
 /* Sends the head only; length -1 leaves Content-Length out (the body then
@@ -170,13 +184,35 @@ reply(struct call *c, int status, const char *ctype, const char *body,
 	return rc;
 }
 
-/* More of a body whose head is out: a stream's events. */
+/* More of a body whose head is out: a stream's events, each a chunk
+ * when the body is chunked. */
 int
 reply_write(struct call *c, const char *p, size_t n)
 {
+	struct buf	 b;
+	int		 rc = -1;
+
 	if (rollout_stream(c, p, n))
 		rollout_close(c);
-	return conn_write(c->conn, p, n);
+	if (!c->chunked || n == 0)
+		return n ? conn_write(c->conn, p, n) : 0;
+	buf_init(&b, 0);
+	if (buf_printf(&b, "%zx\r\n", n) == 0 && buf_add(&b, p, n) == 0 &&
+	    buf_add(&b, "\r\n", 2) == 0)
+		rc = conn_write(c->conn, b.data, b.len);
+	buf_free(&b);
+	return rc;
+}
+
+/* Ends a chunked body; nothing for the others, which end with the
+ * connection or their length. */
+int
+reply_end(struct call *c)
+{
+	if (!c->chunked)
+		return 0;
+	c->chunked = 0;
+	return conn_write(c->conn, "0\r\n\r\n", 5);
 }
 
 int

@@ -18,15 +18,28 @@
 #define POLL_MS		250
 
 static int	 curl_ready;
+static CURLSH	*share;		/* keep-alive: connections outlive calls */
 
 static int
-curl_start(void)
+curl_start(const struct conf *c)
 {
 	if (curl_ready)
 		return 0;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	curl_ready = 1;
+	/* A process that serves one request has no later call to reuse
+	 * a connection for; under keep-alive the next request's calls find
+	 * the connection, TLS session and address of the last. */
+	if (c->keepalive_requests > 1 && (share = curl_share_init()) != NULL &&
+	    (curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) !=
+	    CURLSHE_OK || curl_share_setopt(share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+	    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) !=
+	    CURLSHE_OK)) {
+		(void)curl_share_cleanup(share);
+		share = NULL;
+	}
 	return 0;
 }
 
@@ -34,6 +47,9 @@ curl_start(void)
 void
 upstream_end(void)
 {
+	if (share)
+		(void)curl_share_cleanup(share);
+	share = NULL;
 	if (curl_ready)
 		curl_global_cleanup();
 	curl_ready = 0;
@@ -190,6 +206,8 @@ call_setup(const struct conf *c, struct up_call *u)
 	(void)curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
 	(void)curl_easy_setopt(h, CURLOPT_PREREQDATA, u);
 	(void)curl_easy_setopt(h, CURLOPT_PRIVATE, u);
+	if (share)
+		(void)curl_easy_setopt(h, CURLOPT_SHARE, share);
 	return 0;
 }
 
@@ -224,7 +242,7 @@ upstream_run(const struct conf *c, struct up_call *calls, size_t n,
 	size_t			 i;
 	int			 running = 0, left, rc = UP_DONE;
 
-	if (curl_start() == -1 || (m = curl_multi_init()) == NULL) {
+	if (curl_start(c) == -1 || (m = curl_multi_init()) == NULL) {
 		for (i = 0; i < n; i++)
 			snprintf(calls[i].error, sizeof(calls[i].error),
 			    "cannot start libcurl");
