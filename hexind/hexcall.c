@@ -127,7 +127,8 @@ hexcall_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 		res->status = u->timeout ? 504 : 502;
 		res->retryable = 1;
 		snprintf(res->message, sizeof(res->message), "Hexin %s: %s",
-		    u->timeout ? "timed out" : "unreachable", u->error);
+		    u->timeout ? "timed out" : u->begun ? "failed before "
+		    "answering" : "unreachable", u->error);
 		return;
 	}
 	if (u->error[0]) {

@@ -17,6 +17,9 @@
 
 #define POLL_MS		250
 
+_Static_assert(sizeof(((struct up_call *)0)->curl_error) >= CURL_ERROR_SIZE,
+    "curl's error buffer");
+
 static int	 curl_ready;
 static CURLSH	*share;		/* keep-alive: connections outlive calls */
 
@@ -206,6 +209,10 @@ call_setup(const struct conf *c, struct up_call *u)
 	(void)curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
 	(void)curl_easy_setopt(h, CURLOPT_PREREQDATA, u);
 	(void)curl_easy_setopt(h, CURLOPT_PRIVATE, u);
+	/* curl's own words name the cause ("Connection reset by peer"),
+	 * where curl_easy_strerror() has only the code's */
+	u->curl_error[0] = '\0';
+	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, u->curl_error);
 	if (share)
 		(void)curl_easy_setopt(h, CURLOPT_SHARE, share);
 	return 0;
@@ -223,8 +230,8 @@ call_finish(struct up_call *u, CURLcode rc)
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		u->timeout = 1;
 	if (u->error[0] == '\0')
-		snprintf(u->error, sizeof(u->error), "%s",
-		    curl_easy_strerror(rc));
+		snprintf(u->error, sizeof(u->error), "%s", u->curl_error[0] ?
+		    u->curl_error : curl_easy_strerror(rc));
 }
 
 /* Runs the calls to their ends, at most parallel at once (0: all).

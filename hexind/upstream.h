@@ -41,6 +41,7 @@ struct up_call {
 	/* private */
 	void		*h;
 	void		*hdrs;
+	char		 curl_error[256];	/* CURL_ERROR_SIZE */
 	long long	 last_byte;
 	int		 begun;		/* connected, request on its way */
 	int		 done;
