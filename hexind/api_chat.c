@@ -389,8 +389,7 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 		return 0;
 	}
 	if ((v = json_parse(data, n, err, sizeof(err))) == NULL) {
-		stream_fail(s, HX_ERROR, 502, "Hexin sent an event that is "
-		    "not JSON");
+		stream_fail(s, HX_ERROR, 502, hexin_bad_event(data, n));
 		return 1;
 	}
 	if (hexin_is_ping(v)) {

@@ -135,6 +135,14 @@ hexin_classify(long http_status, const char *body, size_t n,
 	}
 	yajl_tree_free(root);
 	excerpt(body ? body : "", n, ex, sizeof(ex));
+	if (http_status >= 200 && http_status < 300 && body &&
+	    !json_utf8_valid(body, n)) {
+		snprintf(r->message, sizeof(r->message), "Hexin answered "
+		    "bytes that are not valid UTF-8");
+		r->kind = HX_ERROR;
+		r->status = 502;
+		return;
+	}
 	if (http_status >= 200 && http_status < 300) {
 		snprintf(r->message, sizeof(r->message), "Hexin answered "
 		    "something that is not a JSON object: %s", ex[0] ? ex :
@@ -149,6 +157,14 @@ hexin_classify(long http_status, const char *body, size_t n,
 	r->status = hexin_client_status(http_status);
 	r->retryable = http_status == 502 || http_status == 503 ||
 	    http_status == 504;
+}
+
+/* Why an event's data did not parse, in words for the client. */
+const char *
+hexin_bad_event(const char *p, size_t n)
+{
+	return json_utf8_valid(p, n) ? "Hexin sent an event that is not JSON" :
+	    "Hexin sent an event that is not valid UTF-8";
 }
 
 void

@@ -28,5 +28,6 @@ void	hexin_classify_tree(long http_status, yajl_val, struct hx_result *);
 void	hexin_result_free(struct hx_result *);
 int	hexin_client_status(long upstream_status);
 int	hexin_is_ping(yajl_val);
+const char *hexin_bad_event(const char *, size_t);
 
 #endif

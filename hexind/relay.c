@@ -73,7 +73,7 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	if (n == 6 && memcmp(data, "[DONE]", 6) == 0)
 		return 0;
 	if ((v = json_parse(data, n, err, sizeof(err))) == NULL) {
-		fail(r, HX_ERROR, 502, "Hexin sent an event that is not JSON");
+		fail(r, HX_ERROR, 502, hexin_bad_event(data, n));
 		return 1;
 	}
 	if (r->drop_pings && hexin_is_ping(v)) {
