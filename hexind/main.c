@@ -84,6 +84,28 @@ request_id(struct call *c)
 		id_hex(c->id);
 }
 
+/* The API a head refused before it parsed (too slow, too large) was
+ * for, from the path of its request line so far: its error then comes in
+ * that API's shape. */
+static enum api
+api_of_partial(struct buf *b)
+{
+	const char	*p = buf_cstr(b), *sp;
+	char		 path[64];
+	size_t		 n;
+
+	p += strspn(p, "\r\n");
+	if ((sp = strchr(p, ' ')) == NULL)
+		return API_OPENAI;
+	p = sp + 1;
+	n = strcspn(p, " ?\r\n");
+	if (n >= sizeof(path))
+		n = sizeof(path) - 1;
+	memcpy(path, p, n);
+	path[n] = '\0';
+	return route_api(path);
+}
+
 /* Reads the request head; returns its length, 0 when the client left
  * before sending anything, -1 with *status to refuse it with. */
 static long
@@ -304,7 +326,8 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 		c.api = route_api(req.path);
 		c.head_only = strcmp(req.method, "HEAD") == 0;
 		c.origin = cors_origin(cf, &req);
-	}
+	} else if (end == -1)
+		c.api = api_of_partial(&cn->rbuf);
 	/* Framing first: a request whose length is in doubt gets no
 	 * other answer. */
 	if (status == 0 &&
