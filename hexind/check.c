@@ -30,7 +30,7 @@ check_token(const struct conf *c)
 		printf("token: FAIL: out of memory\n");
 		return 0;
 	}
-	if (token_get(c, "hexind-check", t, err, sizeof(err)) != 0) {
+	if (token_get(c, "hexind-check", t, err, sizeof(err), NULL) != 0) {
 		printf("token: FAIL: %s\n", err);
 		ok = 0;
 	} else {

@@ -67,7 +67,13 @@ credentials(struct hexcall *h)
 		    "Authorization: Bearer %s", key);
 		return 0;
 	}
-	if ((status = token_get(c->conf, c->id, h->tok, err, sizeof(err)))) {
+	if ((status = token_get(c->conf, c->id, h->tok, err, sizeof(err),
+	    c->conn))) {
+		if (status == TOKEN_CLIENT_GONE) {
+			log_info("id=%s %s", c->id, err);
+			c->status = TOKEN_CLIENT_GONE;
+			return -1;
+		}
 		log_error("id=%s %s", c->id, err);
 		reply_error(c, status, status == 504 ? "upstream_timeout" :
 		    "upstream_login_failed", "%s", err);

@@ -3,6 +3,9 @@
 #ifndef HEXIND_LOCK_H
 #define HEXIND_LOCK_H
 
-int	lock_wait(int fd, int ms);
+/* Returns non-zero when waiting is no longer worth it. */
+typedef int (*lock_gone_fn)(void *);
+
+int	lock_wait(int fd, int ms, lock_gone_fn, void *);
 
 #endif

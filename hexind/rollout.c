@@ -926,8 +926,8 @@ append(const char *path, const struct buf *line)
 		errno = EINVAL;
 		goto fail;
 	}
-	if (lock_wait(fd, LOCK_WAIT_MS) == -1 || fstat(fd, &st) == -1 ||
-	    tail_repair(fd, path, &st.st_size) == -1)
+	if (lock_wait(fd, LOCK_WAIT_MS, NULL, NULL) == -1 ||
+	    fstat(fd, &st) == -1 || tail_repair(fd, path, &st.st_size) == -1)
 		goto fail;
 	while (off < line->len) {
 		w = write(fd, line->data + off, line->len - off);

@@ -283,9 +283,16 @@ out:
 	return rc;
 }
 
-/* An exclusive lock on path.lock, waiting at most ms; the fd, or -1. */
 static int
-lock_take(const char *path, int ms)
+client_gone(void *client)
+{
+	return conn_gone(client);
+}
+
+/* An exclusive lock on path.lock, waiting at most ms, or until the client
+ * (when not NULL) is gone; the fd, or -1. */
+static int
+lock_take(const char *path, int ms, struct conn *client)
 {
 	char		 lock[600];
 	int		 fd, saved;
@@ -309,7 +316,7 @@ lock_take(const char *path, int ms)
 	}
 	if (fd == -1)
 		return -1;
-	if (lock_wait(fd, ms) == -1) {
+	if (lock_wait(fd, ms, client ? client_gone : NULL, client) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;
@@ -321,7 +328,7 @@ lock_take(const char *path, int ms)
 /* Logs in; 0, or the status to answer with and why in err. */
 static int
 login(const struct conf *c, const char *trace, struct token *t, char *err,
-    size_t errsz)
+    size_t errsz, struct conn *client)
 {
 	char		 hdr_trace[200], perr[128];
 	const char	*tok, *uid, *msg;
@@ -350,7 +357,11 @@ login(const struct conf *c, const char *trace, struct token *t, char *err,
 	u.post = buf_cstr(&body);
 	u.postlen = body.len;
 	u.timeout_ms = c->login_timeout_ms;
-	(void)upstream_run(c, &u, 1, NULL, 0);
+	if (upstream_run(c, &u, 1, client, 0) == UP_CLIENT_GONE) {
+		snprintf(err, errsz, "the client hung up during the login");
+		status = TOKEN_CLIENT_GONE;
+		goto out;
+	}
 	if (u.status == 0 || u.error[0]) {
 		snprintf(err, errsz, "Hexin login %s: %s (HITHINK_APP_URL)",
 		    u.timeout ? "timed out" : "unreachable", u.error);
@@ -408,10 +419,12 @@ out:
 }
 
 /* A usable token: the cached one while fresh, else one login among all
- * processes that need it. 0, or the status to answer with. */
+ * processes that need it. 0, or the status to answer with:
+ * TOKEN_CLIENT_GONE when the client (NULL: none to watch) hung up while
+ * this waited. */
 int
 token_get(const struct conf *c, const char *trace, struct token *t,
-    char *err, size_t errsz)
+    char *err, size_t errsz, struct conn *client)
 {
 	char	 path[PATH_LEN];
 	int	 fd, status;
@@ -428,10 +441,16 @@ token_get(const struct conf *c, const char *trace, struct token *t,
 	}
 	if (cache_read(c, path, t) == 0 && fresh(c, t->exp))
 		return 0;
-	if ((fd = lock_take(path, c->login_timeout_ms + LOCK_SLACK_MS)) == -1) {
+	if ((fd = lock_take(path, c->login_timeout_ms + LOCK_SLACK_MS,
+	    client)) == -1) {
+		if (errno == ECANCELED) {
+			snprintf(err, errsz, "the client hung up while the "
+			    "token was being fetched");
+			return TOKEN_CLIENT_GONE;
+		}
 		log_warn("token cache %s: %s: logging in for this process "
 		    "alone", path, strerror(errno));
-		return login(c, trace, t, err, errsz);
+		return login(c, trace, t, err, errsz, client);
 	}
 	memset(t, 0, sizeof(*t));
 	if (cache_read(c, path, t) == 0 && fresh(c, t->exp)) {
@@ -439,7 +458,7 @@ token_get(const struct conf *c, const char *trace, struct token *t,
 		return 0;
 	}
 	memset(t, 0, sizeof(*t));
-	if ((status = login(c, trace, t, err, errsz)) == 0)
+	if ((status = login(c, trace, t, err, errsz, client)) == 0)
 		t->cached = cache_write(c, path, t) == 0;
 	close(fd);
 	return status;
@@ -458,7 +477,8 @@ token_invalidate(const struct conf *c, const char *failed)
 	if (token_path(c, path, sizeof(path)) == -1 ||
 	    (t = malloc(sizeof(*t))) == NULL)
 		return;
-	if ((fd = lock_take(path, c->login_timeout_ms + LOCK_SLACK_MS)) != -1) {
+	if ((fd = lock_take(path, c->login_timeout_ms + LOCK_SLACK_MS,
+	    NULL)) != -1) {
 		if (cache_read(c, path, t) == 0 &&
 		    strcmp(t->value, failed) == 0) {
 			if (unlink(path) == 0)

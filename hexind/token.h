@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "conn.h"
 
 #define TOKEN_MAX	8192
 
@@ -18,8 +19,10 @@ struct token {
 
 enum token_state { TOKEN_ABSENT, TOKEN_STALE, TOKEN_FRESH };
 
+#define TOKEN_CLIENT_GONE	499	/* token_get: the client hung up */
+
 int	token_get(const struct conf *, const char *trace, struct token *,
-	    char *err, size_t errsz);
+	    char *err, size_t errsz, struct conn *client);
 void	token_invalidate(const struct conf *, const char *failed);
 enum token_state token_state(const struct conf *);
 const char *token_state_name(enum token_state);

@@ -23,7 +23,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (argc == 2 && strcmp(argv[1], "get") == 0) {
-		if (token_get(&c, "token-test", &t, err, sizeof(err)) == 0) {
+		if (token_get(&c, "token-test", &t, err, sizeof(err), NULL) == 0) {
 			printf("%s\n", t.value);
 			rc = 0;
 		} else {
