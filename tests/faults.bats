@@ -1,0 +1,1006 @@
+# The fault matrix: the ways Hexin or a client can fail, each against every
+# endpoint it concerns: chat completions plain and streamed, for an
+# OpenAI-family model (gpt-4o) and for Claude; messages plain and streamed;
+# responses plain and streamed; embeddings. For each fault it checks the
+# status, the error's shape in the client's API (OpenAI or Anthropic, in
+# the body or in-band in a stream), a message that says what happened,
+# that no secret and no invalid UTF-8 reaches the client, and that the
+# hexind process ends by itself, promptly. Single-endpoint cases of some of
+# these faults are in chat.bats, responses.bats, embeddings.bats,
+# messages.bats and http-*.bats; this suite adds the other endpoints and
+# the faults those lack: resets, unresolvable hosts, garbage, truncation,
+# invalid UTF-8, huge answers and streams, client hang-ups at every phase.
+load helpers
+
+ALL="chat chat-stream claude claude-stream messages messages-stream responses responses-stream embeddings"
+STREAMS="chat-stream claude-stream messages-stream responses-stream"
+PLAIN="chat claude messages responses embeddings"
+
+# One fake for the whole file, reset before each test: its start is a good
+# part of a short test's time. (start_fake in helpers.bash, but shared.)
+setup_file() {
+	local dir=$BATS_FILE_TMPDIR/fake
+	mkdir -p "$dir"
+	# fd 3 closed, or bats would wait for the fake at the end
+	"$PY" "$ROOT/tests/fake-hexin" --port 0 --port-file "$dir/port" \
+	    --pid-file "$dir/pid" --quiet 2>>"$dir/err" 3>&- &
+	export FAKE_PID=$!
+	wait_for test -s "$dir/port"
+	export FAKE_PORT=$(cat "$dir/port")
+	export FAKE=http://127.0.0.1:$FAKE_PORT
+}
+
+teardown_file() {
+	kill "$FAKE_PID" 2>/dev/null || true
+	wait_gone "$FAKE_PID"
+}
+
+setup() {
+	common_setup
+	curl -sS -f -X POST "$FAKE/_fake/reset" >/dev/null
+	export HITHINK_APP_ID=demo-app HITHINK_APP_SECRET=demo-secret
+	export HITHINK_APP_URL=$FAKE/vtuber/auth/api/oauth/v1/login
+	export HITHINK_BASE_URL=$FAKE/vtuber/ai_access
+	export HEXIND_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	# retries cost backoff time; the tests about them set their own
+	export HEXIND_RETRIES=0
+}
+
+# kind KIND: the path, body and an extra header of a small request of that
+# kind, in P, B and H.
+kind() {
+	local hi='"messages":[{"role":"user","content":"hi"}]' s=
+	case $1 in *-stream) s=',"stream":true' ;; esac
+	H='X-Fault-Test: 1'
+	case $1 in
+	chat | chat-stream) P=/v1/chat/completions B='{"model":"gpt-4o",'"$hi$s"'}' ;;
+	claude | claude-stream) P=/v1/chat/completions B='{"model":"claude",'"$hi$s"'}' ;;
+	messages | messages-stream)
+		P=/v1/messages B='{"model":"claude","max_tokens":64,'"$hi$s"'}'
+		H='anthropic-version: 2023-06-01' ;;
+	responses | responses-stream) P=/v1/responses B='{"model":"o3","input":"hi"'"$s"'}' ;;
+	embeddings) P=/v1/embeddings B='{"model":"text-embedding-3-small","input":"hi"}' ;;
+	*) echo "no kind $1" >&2; return 1 ;;
+	esac
+}
+
+# usec: now, in microseconds. us SECONDS: a decimal number of seconds in
+# microseconds.
+usec() {
+	echo "${EPOCHREALTIME/./}"
+}
+us() {
+	local s=${1%.*} f=${1#*.}
+	[ "$f" = "$1" ] && f=
+	f=${f}000000
+	echo $((10#$s * 1000000 + 10#${f:0:6}))
+}
+
+# ask KIND...: a request of each KIND piped into its own hexind, all at
+# once; the response of each in $BATS_TEST_TMPDIR/raw.KIND (the last one's
+# in $RAW too, and in $output), its exit status and wall time in
+# microseconds in done.KIND there.
+ask() {
+	local k pids=() d=$BATS_TEST_TMPDIR
+	ASKED=("$@")
+	DRIVEN=
+	for k in "$@"; do
+		kind "$k"
+		write_request "$P" "$B" "$H"
+		mv "$REQ" "$d/req.$k"
+		(
+			t0=$(usec)
+			timeout 20 "$HEXIND" <"$d/req.$k" >"$d/raw.$k" 2>>"$ERR"
+			echo "$? $(($(usec) - t0))" >"$d/done.$k"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	cp "$d/raw.$k" "$RAW"
+	output=$(cat "$RAW")
+}
+
+# within SECONDS: each hexind of the last ask ended by itself with status
+# 0 (not at the 20 s of timeout(1)), in less than SECONDS.
+within() {
+	local k rc t limit
+	limit=$(us "$1")
+	for k in "${ASKED[@]}"; do
+		read -r rc t <"$BATS_TEST_TMPDIR/done.$k"
+		[ "$rc" -eq 0 ] || { echo "$k: hexind exited $rc (124: still ran after 20 s)" >&2; return 1; }
+		[ "$t" -lt "$limit" ] || { echo "$k: hexind took $t us, not under $1 s" >&2; return 1; }
+	done
+}
+
+# check MODE STATUS [WORDS...]: each response of the last ask (or, after a
+# drive, the one in $RAW for $DRIVEN) is in the shape of its kind's API,
+# all UTF-8, and holds no secret (token, app secret, client key).
+#   error   an HTTP error: STATUS, a JSON error object whose message holds
+#           each of WORDS (case-insensitive); a word NAME=VALUE is a
+#           header the response must carry with that value instead
+#   broken  a stream that began (200) and ends with exactly one in-band
+#           error event whose message holds WORDS, and no normal end
+#   ok      a complete answer (STATUS 200) that carries the fake's echo
+#   utf8    an error or a broken stream as above, or a complete answer
+#           with U+FFFD in it
+CHECK='
+import json, re, sys
+key, mode, want = sys.argv[1:4]
+want, words = int(want), [w.lower() for w in sys.argv[4:] if "=" not in w]
+headers = dict(w.lower().split("=", 1) for w in sys.argv[4:] if "=" in w)
+
+def load(k, path):
+    global kind, raw, status, hdr, body, text, anthropic, stream
+    kind, raw = k, open(path, "rb").read()
+    assert raw, "no response at all"
+    raw.decode("utf-8")  # strict: hexind must never write invalid UTF-8
+    for secret in (b"eyJ", b"demo-secret", key.encode()):
+        assert secret not in raw, "a secret in the response: %r" % secret
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    hdr = {a.strip().lower(): v.strip() for a, _, v in (l.partition(":") for l in lines[1:])}
+    assert hdr.get("connection") == "close", hdr
+    assert hdr.get("x-request-id"), hdr
+    anthropic, stream = kind.startswith("messages"), kind.endswith("-stream")
+    text = body.decode()
+
+def has_words(m):
+    assert isinstance(m, str) and m, m
+    assert all(w in m.lower() for w in words), "want %s in %r" % (words, m)
+
+def openai_error(e):
+    assert isinstance(e, dict) and set(e) == {"message", "type", "param", "code"}, e
+    assert isinstance(e["type"], str) and isinstance(e["code"], (str, type(None))), e
+    has_words(e["message"])
+    return e
+
+def error():
+    assert status == want, "status %d, want %d: %s" % (status, want, text[:2000])
+    assert hdr.get("content-type") == "application/json", hdr
+    assert int(hdr["content-length"]) == len(body), hdr
+    for h, v in headers.items():
+        assert hdr.get(h, "").lower() == v, (h, hdr)
+    j = json.loads(text)
+    if anthropic:
+        assert set(j) == {"type", "error"} and j["type"] == "error", j
+        e = j["error"]
+        assert set(e) == {"type", "message"}, e
+        types = {400: ["invalid_request_error"],
+                 408: ["invalid_request_error"], 413: ["request_too_large"],
+                 429: ["rate_limit_error"], 431: ["invalid_request_error"],
+                 502: ["api_error"], 504: ["api_error", "timeout_error"]}
+        assert e["type"] in types[want], e
+        has_words(e["message"])
+    else:
+        assert set(j) == {"error"}, j
+        e = openai_error(j["error"])
+        assert e["type"] == ("server_error" if want >= 500 else "rate_limit_error"
+                             if want == 429 else "invalid_request_error"), e
+    return "error"
+
+def sse_events():
+    ev = re.findall(r"event: ([^\n]*)\ndata: ([^\n]*)\n\n", text)
+    assert "".join("event: %s\ndata: %s\n\n" % e for e in ev) == text, text[-2000:]
+    return [(n, json.loads(d)) for n, d in ev]
+
+def chat_chunks():
+    assert re.fullmatch(r"(data: [^\n]+\n\n)+", text), text[-2000:]
+    data = [l[6:] for l in text.split("\n") if l.startswith("data: ")]
+    return data, [json.loads(d) for d in data if d != "[DONE]"]
+
+def broken():
+    assert status == 200 and hdr.get("content-type") == "text/event-stream", (status, hdr, text[:2000])
+    assert stream
+    if kind in ("chat-stream", "claude-stream"):
+        data, chunks = chat_chunks()
+        assert "[DONE]" not in data, data[-3:]
+        assert chunks[0]["choices"][0]["delta"].get("role") == "assistant", chunks[0]
+        errs = [k for k in chunks if "error" in k]
+        assert len(errs) == 1 and errs[0] is chunks[-1] and set(errs[0]) == {"error"}, data[-3:]
+        openai_error(errs[0]["error"])
+        return "broken"
+    ev = sse_events()
+    names = [n for n, _ in ev]
+    assert names.count("error") == 1 and names[-1] == "error", names
+    assert all(d["type"] == n for n, d in ev), ev
+    d = ev[-1][1]
+    if anthropic:
+        assert names[0] == "message_start" and "message_stop" not in names, names
+        assert set(d) == {"type", "error"} and set(d["error"]) == {"type", "message"}, d
+        has_words(d["error"]["message"])
+    else:
+        assert names[0] == "response.created", names
+        assert not {"response.completed", "response.failed", "response.incomplete"} & set(names)
+        assert isinstance(d.get("error"), dict), d
+        has_words(d["error"]["message"])
+    return "broken"
+
+def answer_text():
+    assert status == 200, "status %d: %s" % (status, text[:2000])
+    if kind in ("chat-stream", "claude-stream"):
+        data, chunks = chat_chunks()
+        assert data[-1] == "[DONE]" and data.count("[DONE]") == 1, data[-3:]
+        return "".join(c["delta"].get("content") or "" for k in chunks
+                       for c in k["choices"])
+    if stream:
+        ev = sse_events()
+        if anthropic:
+            assert ev[-1][0] == "message_stop", ev[-1]
+            return "".join(d["delta"].get("text", "") for n, d in ev
+                           if n == "content_block_delta")
+        assert ev[-1][0] == "response.completed", ev[-1]
+        return "".join(d["delta"] for n, d in ev if n == "response.output_text.delta")
+    j = json.loads(text)
+    if kind == "embeddings":
+        assert isinstance(j["data"][0]["embedding"], list), j
+        return "echo: " + j["model"]
+    if anthropic:
+        return j["content"][0]["text"]
+    if kind == "responses":
+        return j["output"][0]["content"][0]["text"]
+    return j["choices"][0]["message"]["content"]
+
+def ok():
+    t = answer_text()
+    assert t.startswith("echo: "), t[:200]
+    return "ok"
+
+def utf8():
+    if status != 200:
+        return error()
+    try:
+        t = answer_text()
+    except (AssertionError, ValueError, KeyError, IndexError):
+        return broken()
+    assert "\ufffd" in t, "neither an error nor U+FFFD: %r" % t[:200]
+    return "ok with U+FFFD"
+
+for pair in sys.stdin.read().split():
+    k, _, path = pair.partition("=")
+    try:
+        load(k, path)
+        print(k, {"error": error, "broken": broken, "ok": ok, "utf8": utf8}[mode]())
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        sys.stderr.write("--- %s: response:\n%s\n" % (k, raw[:3000].decode("utf-8", "replace")))
+        sys.exit(1)
+'
+check() {
+	local k
+	if [ -n "${DRIVEN:-}" ]; then
+		echo "$DRIVEN=$RAW"
+	else
+		for k in "${ASKED[@]}"; do
+			echo "$k=$BATS_TEST_TMPDIR/raw.$k"
+		done
+	fi | "$PY" -S -c "$CHECK" "$KEY" "$@"
+}
+
+# calls: how many upstream calls (chat, Claude, responses, embeddings) the
+# fake has answered or is answering; logins not counted.
+calls() {
+	curl -sS -f "$FAKE/_fake/streams" | grep -o '"seq":' | wc -l
+}
+
+# fake_streams EXPR: evaluates EXPR over the fake's stream records (s);
+# fails when it is false.
+fake_streams() {
+	curl -sS -f "$FAKE/_fake/streams" | "$PY" -S -c '
+import json, sys
+s = json.load(sys.stdin)["streams"]
+r = eval(sys.argv[1])
+print(r)
+sys.exit(0 if r else 1)' "$1"
+}
+
+# A client on a real TCP connection whose other end is hexind's stdin and
+# stdout, as inetd hands it over: this shell knows hexind's pid and when it
+# ended. drive KIND PLAN...: runs the steps of PLAN over $REQ, writes what
+# came back to $RAW, sets DRIVEN (for check) to KIND and sets:
+#   D_RC      hexind's exit status, or "hung" if it ran 10 s past the plan
+#   D_START, D_SENT, D_FIRST, D_CLOSED, D_EXITED
+#             when (epoch microseconds) hexind started, the client sent its
+#             last byte, the first byte of the response came, the client
+#             closed (0 when it did not) and hexind ended
+#   D_EXIT    microseconds from the close (else from the start) to the end
+# Steps:
+#   send[:N]     sends the next N bytes of the request (all when no N;
+#                negative: all but the last -N)
+#   trickle:S    sends the rest one byte every S seconds, reading what
+#                comes, until hexind closes or is gone; then closes too
+#   flood        sends the rest and then 4 MiB more, reading all along,
+#                until hexind closes
+#   upstream:N   waits until the fake has N more calls than at the start
+#   answered:N   waits until the fake has finished answering N more calls
+#   login        waits until the fake has one more login attempt
+#   event        reads until the first event of a stream is complete
+#   read         reads to the end
+#   close        closes; reset: closes with a TCP reset (SO_LINGER 0)
+# With DRV_SMALLBUF=1 the socket buffers on both sides are a few KiB, so a
+# client that stops reading soon blocks hexind's writes.
+DRIVER='
+import json, os, select, socket, struct, subprocess, sys, threading, time
+import urllib.request
+req = open(sys.argv[1], "rb").read()
+rawf, plan = sys.argv[2], sys.argv[3:]
+fake = os.environ["FAKE"]
+
+def ncalls(finished=False):
+    with urllib.request.urlopen(fake + "/_fake/streams", timeout=5) as r:
+        return len([x for x in json.load(r)["streams"] if x["finished"] or not finished])
+
+def nlogins():
+    with urllib.request.urlopen(fake + "/_fake/logins", timeout=5) as r:
+        return json.load(r)["attempts"]
+
+base, base_finished, base_logins = ncalls(), ncalls(True), nlogins()
+small = os.environ.get("DRV_SMALLBUF") == "1"
+ls = socket.create_server(("127.0.0.1", 0))
+cl = socket.socket()
+if small:
+    cl.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+cl.settimeout(20)
+cl.connect(ls.getsockname())
+sv, _ = ls.accept()
+ls.close()
+if small:
+    sv.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+with open(os.environ["DRV_ERR"], "ab") as err:
+    p = subprocess.Popen([os.environ["DRV_BIN"]], stdin=sv, stdout=sv, stderr=err)
+sv.close()
+t0, closed, got, off, eof = time.time(), None, b"", 0, False
+sent = first = None
+
+def pull(timeout):
+    global got, eof, first
+    if eof:
+        return
+    r, _, _ = select.select([cl], [], [], timeout)
+    if r:
+        try:
+            d = cl.recv(65536)
+        except OSError:
+            d = b""
+        if d and not got:
+            first = time.time()
+        got += d
+        eof = not d
+
+for step in plan:
+    name, _, arg = step.partition(":")
+    if name == "send":
+        n = len(req) - off if not arg else int(arg) if int(arg) >= 0 else len(req) - off + int(arg)
+        cl.sendall(req[off:off + n])
+        off += n
+        sent = time.time()
+    elif name == "trickle":
+        while not eof and p.poll() is None:
+            if off < len(req):
+                try:
+                    cl.send(req[off:off + 1])
+                except OSError:
+                    break
+                off += 1
+                sent = time.time()
+            pull(float(arg))
+        cl.close()
+        closed = time.time()
+    elif name == "flood":
+        def pour():
+            try:
+                cl.sendall(req[off:] + b"x" * (4 << 20))
+            except OSError:
+                pass
+        threading.Thread(target=pour, daemon=True).start()
+        while not eof and time.time() - t0 < 15:
+            pull(0.2)
+    elif name == "upstream":
+        end = time.time() + 10
+        while ncalls() < base + int(arg) and time.time() < end:
+            time.sleep(0.02)
+    elif name == "answered":
+        end = time.time() + 10
+        while ncalls(True) < base_finished + int(arg) and time.time() < end:
+            time.sleep(0.02)
+    elif name == "login":
+        end = time.time() + 10
+        while nlogins() <= base_logins and time.time() < end:
+            time.sleep(0.02)
+    elif name == "event":
+        while not eof and b"\n\n" not in got.partition(b"\r\n\r\n")[2]:
+            pull(0.5)
+    elif name == "read":
+        while not eof:
+            pull(0.5)
+    elif name in ("close", "reset"):
+        if name == "reset":
+            cl.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        cl.close()
+        closed = time.time()
+    else:
+        sys.exit("no step " + step)
+
+end = time.time() + 10
+while p.poll() is None and time.time() < end:
+    time.sleep(0.005)
+exited = time.time()
+rc = p.poll()
+if rc is None:
+    p.kill()
+    p.wait()
+    rc = "hung"
+if closed is None:
+    cl.close()
+open(rawf, "wb").write(got)
+us = lambda t: int((t or 0) * 1e6)
+print("D_RC=%s D_START=%d D_SENT=%d D_FIRST=%d D_CLOSED=%d D_EXITED=%d D_EXIT=%d" % (
+    rc, us(t0), us(sent), us(first), us(closed), us(exited), us(exited) - us(closed or t0)))
+'
+drive() {
+	local out
+	DRIVEN=$1
+	shift
+	out=$(DRV_BIN=$HEXIND DRV_ERR=$ERR FAKE=$FAKE "$PY" -S -c "$DRIVER" "$REQ" "$RAW" "$@") || return 1
+	eval "$out"
+	echo "drive $DRIVEN $*: $out" >&2
+}
+
+# exited_within SECONDS: the driven hexind ended, with status 0, less than
+# SECONDS after the client closed (or after it started).
+exited_within() {
+	[ "$D_RC" = 0 ] || { echo "hexind: exit $D_RC" >&2; return 1; }
+	[ "$D_EXIT" -lt "$(us "$1")" ] ||
+	    { echo "hexind ended $D_EXIT us after, not under $1 s" >&2; return 1; }
+}
+
+# upstream_stopped N: the fake has N calls, and saw hexind hang up on each
+# within a second of the client's close.
+upstream_stopped() {
+	wait_for fake_streams 'len(s) == '"$1"' and all(x["disconnected"] for x in s)' || {
+		fake_streams 's' >&2
+		return 1
+	}
+	fake_streams 'all(x["disconnected"] * 1e6 - '"$D_CLOSED"' < 1e6 for x in s)'
+}
+
+# ---------------------------------------------------------------------
+# Hexin cannot be reached
+
+@test "a refused connection to Hexin answers 502 saying Hexin is unreachable, on every endpoint" {
+	export HITHINK_BASE_URL=http://127.0.0.1:$(free_port)/vtuber/ai_access
+	ask $ALL
+	within 3
+	check error 502 unreachable connect
+	[ "$(calls)" -eq 0 ]
+}
+
+@test "an unresolvable Hexin host under .invalid answers 502 at once, naming the resolution" {
+	export HITHINK_BASE_URL=http://hexin.invalid:1/vtuber/ai_access HEXIND_CONNECT_TIMEOUT=3
+	ask $ALL
+	within 2
+	check error 502 unreachable resolve
+}
+
+@test "an unresolvable login URL answers 502 naming the login, on every kind of API" {
+	export HITHINK_APP_URL=http://hexin.invalid:1/login HEXIND_LOGIN_TIMEOUT=3
+	ask chat messages-stream responses embeddings
+	within 2
+	check error 502 login
+	[ "$(calls)" -eq 0 ]
+	[ "$(login_attempts)" -eq 0 ]
+}
+
+@test "a connection Hexin resets before answering is retried, then answers 502 naming the reset" {
+	export HEXIND_RETRIES=1
+	fake_set '{"chat_reset": true}'
+	ask $ALL
+	within 3
+	check error 502 reset
+	[ "$(calls)" -eq 18 ]
+}
+
+@test "a single reset by Hexin is retried and the client gets its answer" {
+	export HEXIND_RETRIES=1
+	local k n=0
+	for k in chat messages-stream embeddings; do
+		fake_set '{"chat_reset": {"count": 1}}'
+		ask "$k"
+		within 3
+		check ok 200
+		n=$((n + 2))
+		[ "$(calls)" -eq "$n" ]
+	done
+}
+
+# ---------------------------------------------------------------------
+# Hexin answers an error
+
+@test "an HTML 500 answers 502 naming Hexin's status on every endpoint, unretried" {
+	export HEXIND_RETRIES=2
+	fake_set '{"chat_fail": {"status": 500, "body": "<html><body>Internal Server Error</body></html>"}}'
+	ask $ALL
+	within 3
+	check error 502 "HTTP 500"
+	[ "$(calls)" -eq 9 ]
+}
+
+@test "an HTML 502 or 503 is retried, then answers 502 naming Hexin's status" {
+	export HEXIND_RETRIES=1
+	local s
+	for s in 502 503; do
+		fake_set '{"chat_fail": {"status": '"$s"', "body": "<html><body>Bad Gateway</body></html>"}}'
+		ask $ALL
+		within 3
+		check error 502 "HTTP $s"
+	done
+	[ "$(calls)" -eq 36 ]
+}
+
+@test "a 429 with Retry-After answers 429 with the same Retry-After, unretried, on every endpoint" {
+	export HEXIND_RETRIES=2
+	fake_set '{"chat_fail": {"status": 429, "retry_after": 17, "body": "<html>Too Many Requests</html>"}}'
+	ask $ALL
+	within 3
+	check error 429 "HTTP 429" retry-after=17
+	[ "$(calls)" -eq 9 ]
+}
+
+@test "a Retry-After given as an HTTP date reaches the client unchanged" {
+	fake_set '{"chat_fail": {"status": 429, "retry_after": "Wed, 21 Oct 2037 07:28:00 GMT", "body": "slow down"}}'
+	ask messages chat-stream
+	within 3
+	check error 429 "slow down" "retry-after=Wed, 21 Oct 2037 07:28:00 GMT"
+}
+
+@test "an error body larger than HEXIND_MAX_ANSWER_BYTES answers 502 naming the limit" {
+	export HEXIND_MAX_ANSWER_BYTES=65536
+	fake_set '{"chat_fail": {"status": 500, "body": "'"$(head -c 100000 /dev/zero | tr '\0' e)"'"}}'
+	ask chat messages-stream
+	within 3
+	check error 502 "65536 bytes"
+}
+
+# ---------------------------------------------------------------------
+# Hexin is slow or stops
+
+@test "no first byte within HEXIND_IDLE_TIMEOUT answers 504 at the deadline and hangs up on Hexin, on every endpoint" {
+	export HEXIND_IDLE_TIMEOUT=0.3
+	fake_set '{"chat_delay": 30}'
+	ask $ALL
+	within 2
+	check error 504 "no data from hexin for 0.300 s"
+	wait_for fake_streams 'len(s) == 9 and all(x["disconnected"] for x in s)'
+}
+
+@test "a silent Hexin is retried HEXIND_RETRIES times before the 504" {
+	export HEXIND_IDLE_TIMEOUT=0.3 HEXIND_RETRIES=1
+	fake_set '{"chat_delay": 30}'
+	ask claude-stream
+	within 3
+	check error 504 "timed out"
+	[ "$(calls)" -eq 2 ]
+}
+
+@test "HEXIND_UPSTREAM_TIMEOUT bounds a whole call: 504 before the first byte, an in-band error after it" {
+	export HEXIND_UPSTREAM_TIMEOUT=0.5
+	fake_set '{"chat_delay": 30}'
+	ask chat messages embeddings
+	within 2
+	check error 504 "timed out"
+	fake_set '{"chat_delay": 0, "chat_pad": 40, "chat_chunks": 40, "chat_chunk_delay": 0.05}'
+	ask $STREAMS
+	within 2
+	check broken 200 "timed out"
+}
+
+@test "a stream stalled past HEXIND_IDLE_TIMEOUT ends with one in-band error in the client API's shape" {
+	export HEXIND_IDLE_TIMEOUT=0.3
+	fake_set '{"chat_stall_after": 3, "chat_stall_seconds": 30}'
+	ask $STREAMS
+	within 2
+	check broken 200 "no data from hexin"
+	wait_for fake_streams 'len(s) == 4 and all(x["disconnected"] for x in s)'
+}
+
+@test "a stream Hexin drops mid-way ends with one in-band error, never a normal end" {
+	fake_set '{"chat_drop_after": 3}'
+	ask $STREAMS
+	within 3
+	check broken 200 "broke off"
+}
+
+@test "a stream Hexin resets mid-way ends with one in-band error, unretried" {
+	export HEXIND_RETRIES=2
+	fake_set '{"chat_reset_after": 3}'
+	ask $STREAMS
+	within 3
+	check broken 200 "broke off"
+	# nothing is retried once the client has bytes
+	[ "$(calls)" -eq 4 ]
+}
+
+@test "a stream that Hexin resets before its first event is retried, and answered when the retry works" {
+	export HEXIND_RETRIES=1
+	fake_set '{"chat_reset_after": 0}'
+	ask chat-stream
+	within 3
+	check error 502 hexin
+	[ "$(calls)" -eq 2 ]
+	fake_set '{"chat_reset_after": null, "chat_reset": {"count": 1}}'
+	ask messages-stream
+	within 3
+	check ok 200
+	[ "$(calls)" -eq 4 ]
+}
+
+# ---------------------------------------------------------------------
+# Hexin answers garbage
+
+@test "an answer that is not JSON answers 502 quoting it, unretried, on every endpoint" {
+	export HEXIND_RETRIES=2
+	fake_set '{"chat_fail": {"status": 200, "body": "<html>maintenance window</html>"}}'
+	ask $ALL
+	within 3
+	check error 502 "not a json" "maintenance window"
+	[ "$(calls)" -eq 9 ]
+}
+
+@test "an empty answer answers 502 saying it was empty, on every endpoint" {
+	fake_set '{"chat_fail": {"status": 200, "body": ""}}'
+	ask $ALL
+	within 3
+	check error 502 "empty body"
+}
+
+@test "an error page in GBK, not UTF-8, reaches the client as valid UTF-8 with Hexin's status" {
+	# "<html>服务器错误</html>" and {"error":{"message":"参数错误"}} in GBK,
+	# as a Chinese gateway may write them
+	fake_set '{"chat_fail": {"status": 500, "body_hex": "3c68746d6c3eb7fecef1c6f7b4edcef33c2f68746d6c3e"}}'
+	ask $PLAIN
+	within 3
+	check error 502 "HTTP 500"
+	fake_set '{"chat_fail": {"status": 400, "content_type": "application/json", "body_hex": "7b226572726f72223a7b226d657373616765223a22b2cecafdb4edcef3227d7d"}}'
+	ask $PLAIN
+	within 3
+	check error 400 "HTTP 400"
+}
+
+@test "a stream whose events are not JSON answers 502 before anything else" {
+	fake_set '{"chat_fail": {"status": 200, "content_type": "text/event-stream", "length": -1, "body": "data: <html>oops</html>\n\n"}}'
+	ask $STREAMS
+	within 3
+	check error 502 "not json"
+}
+
+@test "an answer of truncated JSON answers 502 saying it is not JSON" {
+	fake_set '{"chat_fail": {"status": 200, "content_type": "application/json", "body": "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"content\":\"hel"}}'
+	ask $ALL
+	within 3
+	check error 502 "not a json"
+}
+
+@test "an answer cut short of its Content-Length answers 502 saying the transfer was cut" {
+	fake_set '{"chat_fail": {"status": 200, "content_type": "application/json", "length": 4096, "body": "{\"id\":\"x\",\"choices\":["}}'
+	ask $ALL
+	within 3
+	check error 502 "answer failed" "bytes remaining"
+}
+
+# cut_stream KIND: the fake's switch for a stream of KIND's route with one
+# good event, then half of the next one and the end of the connection.
+cut_stream() {
+	local first half
+	case $1 in
+	chat-stream)
+		first='{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}'
+		half='{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"ech' ;;
+	claude-stream | messages-stream)
+		first='{"type":"message_start","message":{"id":"m1","type":"message","role":"assistant","model":"claude","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}'
+		half='{"type":"content_block_start","index":0,"content_block":{"type":"te' ;;
+	responses-stream)
+		first='{"type":"response.created","sequence_number":0,"response":{"id":"r1","object":"response","status":"in_progress","output":[]}}'
+		half='{"type":"response.in_progress","sequence_number":1,"resp' ;;
+	esac
+	"$PY" -S -c '
+import json, sys
+body = "data: %s\n\ndata: %s" % (sys.argv[1], sys.argv[2])
+print(json.dumps({"chat_fail": {"status": 200, "content_type": "text/event-stream",
+                                "length": -1, "body": body}}))' "$first" "$half"
+}
+
+@test "a stream event cut off by the end of the connection ends the stream with an in-band error" {
+	local k
+	for k in $STREAMS; do
+		fake_set "$(cut_stream "$k")"
+		ask "$k"
+		within 3
+		check broken 200
+	done
+}
+
+@test "invalid UTF-8 in an answer never reaches the client, and an error says it was UTF-8" {
+	fake_set '{"chat_bad_utf8": true}'
+	ask $ALL
+	within 3
+	check utf8 502 utf
+}
+
+# ---------------------------------------------------------------------
+# Hexin answers too much
+
+@test "an answer far larger than HEXIND_MAX_ANSWER_BYTES answers 502 naming the limit, unretried" {
+	export HEXIND_MAX_ANSWER_BYTES=65536 HEXIND_RETRIES=2
+	fake_set '{"chat_pad": 1000000, "embed_big": 60000}'
+	ask $PLAIN
+	within 3
+	check error 502 "larger than 65536 bytes"
+	[ "$(calls)" -eq 5 ]
+}
+
+# rss KIND: runs a request of KIND through hexind, its response in $RAW,
+# and prints hexind's peak resident size in KiB.
+rss() {
+	kind "$1"
+	write_request "$P" "$B" "$H"
+	"$PY" -S -c '
+import resource, subprocess, sys
+with open(sys.argv[2], "rb") as i, open(sys.argv[3], "wb") as o, open(sys.argv[4], "ab") as e:
+    rc = subprocess.run([sys.argv[1]], stdin=i, stdout=o, stderr=e, timeout=20).returncode
+assert rc == 0, rc
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$HEXIND" "$REQ" "$RAW" "$ERR"
+}
+
+@test "a stream far larger than HEXIND_MAX_ANSWER_BYTES passes whole, in bounded memory" {
+	export HEXIND_MAX_ANSWER_BYTES=65536
+	# no ASan quarantine: it would keep every freed event
+	export ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=0
+	local k small big
+	for k in chat-stream messages-stream; do
+		fake_set '{"chat_pad": 0, "chat_chunks": 3}'
+		small=$(rss "$k")
+		fake_set '{"chat_pad": 8000000, "chat_chunks": 1000}'
+		big=$(rss "$k")
+		DRIVEN=$k check ok 200
+		[ "$(stat -c %s "$RAW")" -gt 8000000 ]
+		echo "$k: peak RSS $small KiB for a small stream, $big KiB for 8 MB" >&2
+		[ $((big - small)) -lt 8192 ]
+	done
+}
+
+@test "one stream event larger than hexind holds ends the stream with an in-band error" {
+	fake_set '{"chat_pad": 17000000, "chat_chunks": 1}'
+	ask chat-stream
+	within 10
+	check broken 200 "larger than hexind accepts"
+}
+
+# ---------------------------------------------------------------------
+# The client is slow
+
+@test "a client trickling its head past HEXIND_HEADER_TIMEOUT gets 408 at the deadline and hexind exits" {
+	export HEXIND_HEADER_TIMEOUT=0.5
+	local k
+	for k in chat embeddings; do
+		kind "$k"
+		write_request "$P" "$B" "$H"
+		drive "$k" send:20 trickle:0.05
+		check error 408 "in time"
+		# the answer at the deadline, hexind gone at once after the client
+		((D_FIRST - D_START > 450000 && D_FIRST - D_START < 1500000))
+		exited_within 1
+	done
+	[ "$(calls)" -eq 0 ]
+}
+
+@test "a client trickling its body gets 408 once it stalls past HEXIND_BODY_TIMEOUT, and hexind exits" {
+	export HEXIND_BODY_TIMEOUT=0.5
+	local k
+	for k in chat messages; do
+		kind "$k"
+		write_request "$P" "$B      " "$H"
+		# the head and a few bytes of the body at once, then one byte
+		# every 0.1 s, which keeps the body alive; the last byte never
+		# comes
+		sed -i '$ s/.$//' "$REQ"
+		drive "$k" send:-5 trickle:0.1
+		check error 408 stalled
+		((D_FIRST - D_SENT > 450000 && D_FIRST - D_SENT < 1500000))
+		exited_within 1
+	done
+	[ "$(calls)" -eq 0 ]
+}
+
+@test "a head refused on /v1/messages, as too slow or too large, is answered in Anthropic's shape" {
+	kind messages
+	write_request "$P" "$B" "$H"
+	HEXIND_HEADER_TIMEOUT=0.5 drive messages send:20 trickle:0.05
+	exited_within 1
+	check error 408 "in time"
+	write_request "$P" "$B" "$H" "X-Pad: $(printf 'p%.0s' $(seq 2000))"
+	HEXIND_MAX_HEADER_BYTES=1024 drive messages flood
+	exited_within 3
+	check error 431 head
+}
+
+# ---------------------------------------------------------------------
+# The client hangs up
+
+@test "a client hanging up inside the head ends hexind within a second, with no upstream call" {
+	local k how
+	for k in chat messages; do
+		for how in close reset; do
+			kind "$k"
+			write_request "$P" "$B" "$H"
+			drive "$k" send:30 "$how"
+			exited_within 1
+		done
+	done
+	[ "$(calls)" -eq 0 ]
+	[ "$(login_attempts)" -eq 0 ]
+}
+
+@test "a client hanging up inside the body ends hexind within a second, with no upstream call" {
+	local k how
+	for k in chat-stream messages embeddings; do
+		for how in close reset; do
+			kind "$k"
+			write_request "$P" "$B" "$H"
+			drive "$k" send:-5 "$how"
+			exited_within 1
+		done
+	done
+	[ "$(calls)" -eq 0 ]
+}
+
+@test "a client hanging up while Hexin is silent stops the call and hexind within a second, on every endpoint" {
+	fake_set '{"chat_delay": 30}'
+	local k n=0
+	for k in $ALL; do
+		kind "$k"
+		write_request "$P" "$B" "$H"
+		drive "$k" send upstream:1 close
+		exited_within 1
+		n=$((n + 1))
+		upstream_stopped "$n"
+	done
+	err_has 'status=499'
+}
+
+@test "a client hanging up while hexind logs in to Hexin ends hexind within a second" {
+	# The fake finishes a delayed login whatever the client does, and
+	# counts it then: no later test here counts logins.
+	fake_set '{"login_delay": 3}'
+	local k
+	for k in chat messages-stream; do
+		# no token cached by the first round
+		rm -rf "$HEXIND_CACHE_DIR"
+		kind "$k"
+		write_request "$P" "$B" "$H"
+		drive "$k" send login close
+		exited_within 1
+	done
+	[ "$(calls)" -eq 0 ]
+}
+
+@test "a client hanging up while another process logs in ends hexind within a second" {
+	fake_set '{"login_delay": 3}'
+	rm -rf "$HEXIND_CACHE_DIR"
+	kind chat
+	write_request "$P" "$B" "$H"
+	# the first process logs in; the second queues on the cache lock
+	"$HEXIND" <"$REQ" >/dev/null 2>>"$ERR" &
+	local first=$!
+	wait_for test "$(login_attempts)" -ge 1
+	drive chat send close
+	exited_within 1
+	wait "$first"
+}
+
+@test "a client hanging up on an embeddings batch stops every call of the batch" {
+	fake_set '{"chat_delay": 30}'
+	write_request /v1/embeddings '{"model":"text-embedding-3-small","input":["a","b","c","d"]}'
+	drive embeddings send upstream:4 reset
+	exited_within 1
+	upstream_stopped 4
+}
+
+@test "a client hanging up during the retry backoff ends hexind at once, without another call" {
+	export HEXIND_RETRIES=3
+	fake_set '{"chat_fail": {"status": 503}}'
+	local k
+	for k in chat messages-stream; do
+		kind "$k"
+		write_request "$P" "$B" "$H"
+		# the close comes as the 503 is out: in the backoff before the
+		# second call
+		drive "$k" send answered:1 close
+		exited_within 1
+		# no call began after the close
+		curl -sS -f "$FAKE/_fake/requests" | "$PY" -S -c '
+import json, sys
+t = [r["time"] for r in json.load(sys.stdin)["requests"] if "/login" not in r["path"]]
+assert t and max(t) * 1e6 < int(sys.argv[1]), (t, sys.argv[1])' "$D_CLOSED"
+	done
+}
+
+@test "a client hanging up mid-stream stops the call and hexind within a second, on every stream" {
+	fake_set '{"chat_chunks": 30, "chat_chunk_delay": 0.2}'
+	local k n=0 how=close
+	for k in $STREAMS chat-stream; do
+		kind "$k"
+		write_request "$P" "$B" "$H"
+		drive "$k" send event "$how"
+		exited_within 1
+		n=$((n + 1))
+		upstream_stopped "$n"
+		grep -q '^data: ' "$RAW"
+		# the first client closes, the others reset
+		how=reset
+	done
+}
+
+@test "a client that stops reading mid-stream is given up after HEXIND_BODY_TIMEOUT and the Hexin call stopped" {
+	export HEXIND_BODY_TIMEOUT=0.5
+	fake_set '{"chat_pad": 4000000, "chat_chunks": 500, "chat_chunk_delay": 0.01}'
+	kind messages-stream
+	write_request "$P" "$B" "$H"
+	# reads the first event, then holds the connection without reading
+	DRV_SMALLBUF=1 drive messages-stream send event
+	[ "$D_RC" = 0 ]
+	[ "$D_CLOSED" -eq 0 ]
+	((D_EXITED - D_FIRST < 3000000))
+	wait_for fake_streams 'len(s) == 1 and s[0]["disconnected"] and not s[0]["finished"]'
+}
+
+# ---------------------------------------------------------------------
+# The client sends too much
+
+@test "a head over HEXIND_MAX_HEADER_BYTES gets 431 while the client keeps sending, and hexind exits" {
+	export HEXIND_MAX_HEADER_BYTES=1024
+	local k
+	for k in chat responses; do
+		kind "$k"
+		write_request "$P" "$B" "$H" "X-Pad: $(printf 'p%.0s' $(seq 2000))"
+		drive "$k" flood
+		exited_within 3
+		check error 431 head
+	done
+	[ "$(calls)" -eq 0 ]
+}
+
+@test "a body over HEXIND_MAX_BODY_BYTES gets 413 in its API's shape while the client keeps sending" {
+	export HEXIND_MAX_BODY_BYTES=1024
+	local k
+	for k in chat messages embeddings; do
+		kind "$k"
+		write_request "$P" "${B%\}},\"pad\":\"$(printf 'p%.0s' $(seq 3000))\"}" "$H"
+		drive "$k" flood
+		exited_within 3
+		check error 413 "too large"
+	done
+	[ "$(calls)" -eq 0 ]
+}
+
+# ---------------------------------------------------------------------
+# The client sends more than one request
+
+@test "a second request in the same write is never answered: one response, one upstream call, then close" {
+	fake_set '{"chat_delay": 0.1}'
+	local k n=0 first
+	for k in chat claude-stream messages responses-stream embeddings; do
+		kind "$k"
+		write_request "$P" "$B" "$H"
+		first=$(cat "$REQ")
+		# the same request again, then a GET that would answer "healthy"
+		printf '%s%sGET /health HTTP/1.1\r\nHost: t\r\n\r\n' "$first" "$first" >"$REQ"
+		drive "$k" send read
+		exited_within 3
+		check ok 200
+		[ "$(grep -c '^HTTP/1' "$RAW")" -eq 1 ]
+		! grep -q healthy "$RAW"
+		n=$((n + 1))
+		[ "$(calls)" -eq "$n" ]
+	done
+}
