@@ -399,8 +399,8 @@ answer(struct embed *e)
 		    json_str(g, "embedding") || (e->base64 ?
 		    gen_base64(g, &e->vecs[i]) : gen_floats(g, &e->vecs[i])) ||
 		    yajl_gen_map_close(g);
-		prompt += e->vecs[i].prompt;
-		total += e->vecs[i].total;
+		prompt = json_sum(prompt, e->vecs[i].prompt);
+		total = json_sum(total, e->vecs[i].total);
 	}
 	rc = rc || yajl_gen_array_close(g) || json_kstr(g, "model",
 	    e->vecs[0].model[0] ? e->vecs[0].model : e->model) ||

@@ -469,7 +469,8 @@ claude_request(yajl_gen g, yajl_val req, const struct resolved *r,
 		if (budget >= cap)
 			budget = cap / 2;
 		if (max_tokens <= budget)
-			max_tokens = budget + r->family->max_tokens_default;
+			max_tokens = json_sum(budget,
+			    r->family->max_tokens_default);
 	}
 	if (max_tokens < 1) {
 		rc = bad(e, "max_tokens", "max_tokens must be at least 1");
@@ -550,9 +551,10 @@ gen_usage(yajl_gen g, long long in, long long cread, long long cwrite,
     long long out)
 {
 	return json_str(g, "usage") || !OK(yajl_gen_map_open(g)) ||
-	    json_kint(g, "prompt_tokens", in + cread + cwrite) ||
-	    json_kint(g, "completion_tokens", out) ||
-	    json_kint(g, "total_tokens", in + cread + cwrite + out) ||
+	    json_kint(g, "prompt_tokens", json_sum(json_sum(in, cread),
+	    cwrite)) || json_kint(g, "completion_tokens", out) ||
+	    json_kint(g, "total_tokens", json_sum(json_sum(json_sum(in,
+	    cread), cwrite), out)) ||
 	    json_str(g, "prompt_tokens_details") ||
 	    !OK(yajl_gen_map_open(g)) || json_kint(g, "cached_tokens", cread) ||
 	    json_kint(g, "cache_creation_tokens", cwrite) ||

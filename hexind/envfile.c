@@ -73,7 +73,7 @@ int
 envfile_parse(const char *p, size_t n, envfile_cb cb, void *arg,
     size_t *errline, const char **errmsg)
 {
-	const char	*end = p + n, *e, *k;
+	const char	*end = p ? p + n : p, *e, *k;
 	struct buf	 key, val;
 	size_t		 line = 0;
 	int		 rc = 0;

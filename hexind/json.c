@@ -137,6 +137,33 @@ json_take(yajl_gen g, struct buf *out)
 	return rc;
 }
 
+/* Whether the text nests arrays and objects deeper than JSON_MAX_DEPTH:
+ * yajl builds and frees trees by recursion, so a body of a few hundred
+ * thousand brackets would overflow the stack, and its generator writes
+ * no more than 128 levels anyway. */
+static int
+too_deep(const char *p, size_t n)
+{
+	size_t	 i, depth = 0;
+	int	 in_str = 0;
+
+	for (i = 0; i < n; i++) {
+		if (in_str) {
+			if (p[i] == '\\')
+				i++;
+			else if (p[i] == '"')
+				in_str = 0;
+		} else if (p[i] == '"')
+			in_str = 1;
+		else if (p[i] == '[' || p[i] == '{') {
+			if (++depth > JSON_MAX_DEPTH)
+				return 1;
+		} else if ((p[i] == ']' || p[i] == '}') && depth > 0)
+			depth--;
+	}
+	return 0;
+}
+
 /* Parses n bytes of JSON into a tree; NULL with a one-line message. */
 yajl_val
 json_parse(const char *p, size_t n, char *err, size_t errsz)
@@ -147,6 +174,11 @@ json_parse(const char *p, size_t n, char *err, size_t errsz)
 
 	if (memchr(p, '\0', n) != NULL) {
 		snprintf(err, errsz, "NUL byte in JSON text");
+		return NULL;
+	}
+	if (too_deep(p, n)) {
+		snprintf(err, errsz, "JSON nested deeper than %d levels",
+		    JSON_MAX_DEPTH);
 		return NULL;
 	}
 	/* yajl_tree_parse wants a NUL-terminated string. */

@@ -9,6 +9,19 @@
 
 #include "buf.h"
 
+#define JSON_MAX_DEPTH	100	/* arrays and objects in one another */
+
+/* a + b, held at the ends of long long: counts Hexin reports are summed */
+static inline long long
+json_sum(long long a, long long b)
+{
+	long long	 r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? __LONG_LONG_MAX__ : -__LONG_LONG_MAX__ - 1;
+	return r;
+}
+
 yajl_gen json_gen(void);
 int	json_str(yajl_gen, const char *);
 int	json_strn(yajl_gen, const char *, size_t);

@@ -20,6 +20,7 @@
 #define MODELS_FILE_MAX		(1024 * 1024)
 #define DEFAULT_CREATED		1677610602LL
 #define MAX_TOKENS		16
+#define MODEL_INT_MAX		100000000LL	/* max_tokens_*: sums stay small */
 
 extern const char models_default_json[];
 
@@ -121,14 +122,15 @@ type_ok(yajl_val v, enum ktype t)
 	case T_BOOL:
 		return YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v);
 	case T_INT:
-		return YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0;
+		return YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0 &&
+		    YAJL_GET_INTEGER(v) <= MODEL_INT_MAX;
 	}
 	return 0;
 }
 
 static const char *const type_words[] = {
 	"a non-empty string", "an array of non-empty strings", "an array",
-	"an object", "true or false", "a positive integer",
+	"an object", "true or false", "a positive integer up to 100000000",
 };
 
 /* Checks that obj is an object whose keys are all known and well typed. */

@@ -210,6 +210,11 @@ assert_route() {
 	assert_models_file_refused 'families[0]' mine path
 }
 
+@test "a max_tokens_default past 100000000 is refused" {
+	models_file '{"families": [{"name": "mine", "match": ["a"], "route": "bedrock", "max_tokens_default": 9223372036854775807}]}'
+	assert_models_file_refused 'families[0]' mine max_tokens_default 100000000
+}
+
 @test "a family path with .. is refused" {
 	models_file '{"families": [{"name": "mine", "match": ["a"], "route": "openai", "path": "chatgpt/../admin"}]}'
 	assert_models_file_refused 'families[0]' mine path

@@ -67,3 +67,15 @@ no_header() {
 	! grep -qF "$KEY" "$RAW"
 	! grep -qF other-key-987654321 "$RAW"
 }
+
+@test "a body nested 300000 levels deep is refused with 400, and hexind lives" {
+	local deep
+	deep=$(printf '%0.s[' $(seq 300000); printf '%0.s]' $(seq 300000))
+	post /v1/chat/completions "$deep"
+	[ "$status" -eq 0 ]
+	assert_openai_error 400
+	[[ $(json "j['error']['message']") == *"nested deeper than 100 levels"* ]]
+	post /v1/messages '{"model":"claude","max_tokens":8,"messages":'"${deep:0:200}${deep: -200}"'}'
+	[ "$status" -eq 0 ]
+	assert_anthropic_error 400 invalid_request_error
+}
