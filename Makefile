@@ -33,6 +33,9 @@ OBJS	 = $(SRCS:.c=.o)
 
 all: hexind/hexind
 
+# libFuzzer targets: make fuzz, fuzz-smoke, fuzz-build (tests/fuzz/fuzz.mk).
+include tests/fuzz/fuzz.mk
+
 hexind/hexind: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
@@ -72,6 +75,7 @@ tests/clients/node_modules: tests/clients/package.json tests/clients/package-loc
 check: deps hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
     tests/unit/token-test tests/clients/node_modules
 	mandoc -Tlint -W warning hexind.8
+	$(MAKE) fuzz-smoke
 	bats tests
 	HEXIND=hexind/hexind-asan bats tests
 	HEXIND=hexind/hexind-nosd bats tests
@@ -107,7 +111,7 @@ install: hexind/hexind
 	install -m 644 units/hexind.env.example units/haproxy.cfg.example \
 	    $(DESTDIR)$(DOCDIR)/
 
-clean:
+clean: fuzz-clean
 	rm -f hexind/*.o hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
 	    tests/unit/token-test \
 	    hexind/models_default.c

@@ -1,0 +1,89 @@
+/* Anthropic stream events -> OpenAI chat.completion.chunk objects. The
+ * input is a Bedrock stream as Hexin sends it (data: lines, with or
+ * without event: lines and blank lines); each event goes the way
+ * api_chat's on_event takes it: parsed, pings dropped, the envelope
+ * classified, and the payload of an event that is an object handed to
+ * claude_event, the translation's state carried from event to event.
+ *
+ * Oracle: every chunk is one valid JSON object. */
+#include "fuzz.h"
+#include "claude.h"
+#include "hexin.h"
+#include "json.h"
+#include "sse.h"
+
+#define CREATED		1700000000LL
+#define EVENT_MAX	(16 * 1024 * 1024)
+
+struct run {
+	struct claude_stream	 cs;
+	size_t			 chunks;
+	int			 stopped;
+};
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_quiet();
+	return 0;
+}
+
+static int
+chunk(void *arg, const char *json, size_t n)
+{
+	struct run	*r = arg;
+
+	FUZZ_CHECK(fuzz_json_valid(json, n));
+	FUZZ_CHECK(n > 0 && json[0] == '{');
+	r->chunks++;
+	return 0;
+}
+
+static int
+on_event(void *arg, const char *event, const char *data, size_t n)
+{
+	struct run		*r = arg;
+	struct hx_result	 res;
+	char			 err[128];
+	yajl_val		 v;
+	int			 rc;
+
+	(void)event;
+	if (n == 6 && memcmp(data, "[DONE]", 6) == 0)
+		return 0;
+	if ((v = json_parse(data, n, err, sizeof(err))) == NULL)
+		return 0;	/* api_chat ends the stream; go on instead */
+	if (hexin_is_ping(v)) {
+		yajl_tree_free(v);
+		return 0;
+	}
+	memset(&res, 0, sizeof(res));
+	hexin_classify_tree(200, v, &res);
+	if (res.kind == HX_OK && YAJL_IS_OBJECT(res.payload)) {
+		rc = claude_event(&r->cs, res.payload, chunk, r);
+		FUZZ_CHECK(rc == 0 || rc == -1);
+		FUZZ_CHECK(r->cs.tools >= 0);
+		r->stopped = r->cs.stopped;
+	}
+	hexin_result_free(&res);
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
+{
+	struct run	 r;
+	struct sse	 s;
+
+	memset(&r, 0, sizeof(r));
+	claude_stream_init(&r.cs, CREATED);
+	sse_init(&s, EVENT_MAX);
+	if (sse_feed(&s, (const char *)data, n, on_event, &r) == 0)
+		(void)sse_finish(&s, on_event, &r);
+	sse_free(&s);
+	FUZZ_CHECK(strlen(r.cs.id) < sizeof(r.cs.id));
+	FUZZ_CHECK(strlen(r.cs.model) < sizeof(r.cs.model));
+	return 0;
+}
