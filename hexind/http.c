@@ -424,6 +424,7 @@ chunked_feed(struct chunked *c, const char *p, size_t n, struct buf *out,
 	unsigned char	 ch;
 	int		 h;
 
+	*used = 0;	/* on an error too: the caller consumes it */
 	while (i < n && c->state != CH_DONE) {
 		ch = (unsigned char)p[i];
 		switch (c->state) {
