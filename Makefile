@@ -35,6 +35,8 @@ all: hexind/hexind
 
 # libFuzzer targets: make fuzz, fuzz-smoke, fuzz-build (tests/fuzz/fuzz.mk).
 include tests/fuzz/fuzz.mk
+# make bench: hexind beside direct, nginx and Portkey (scripts/bench.mk).
+include scripts/bench.mk
 
 hexind/hexind: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
