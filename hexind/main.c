@@ -461,6 +461,9 @@ main(int argc, char *argv[])
 		conn_init(&cn, STDIN_FILENO, STDOUT_FILENO, cf.body_timeout_ms);
 	/* One request, or under keep-alive as many as the client sends
 	 * in turn, up to the limit. */
+	/* the peer's name now: a client quick to close has none by the
+	 * time the access line is written */
+	(void)conn_peer(&cn);
 	cn.keep = cf.keepalive_requests > 1;
 	left = cf.keepalive_requests;
 	do

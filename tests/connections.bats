@@ -85,6 +85,30 @@ setup() {
 	    grep -q 'access peer=127\.0\.0\.1:[0-9]* method=GET path=/health status=200'
 }
 
+@test "the access line names the peer of a client that resets as soon as it has its answer" {
+	# strace holds each getpeername(2) back 300 ms: one made after the
+	# answer would see the reset and find no peer
+	local port=$(free_port)
+	systemd-socket-activate -l "127.0.0.1:$port" -a --inetd \
+	    strace -f -qq -o /dev/null -e trace=getpeername \
+	    -e inject=getpeername:delay_enter=300000 \
+	    "$HEXIND" --env-file "$ENVF" 2>>"$BATS_TEST_TMPDIR/activate.err" &
+	PIDS+=($!)
+	wait_for port_open "$port"
+	"$PY" -S -c '
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\nX-Request-ID: reset-peer\r\n\r\n")
+data = b""
+while not data.endswith(b"}"):
+    data += s.recv(4096)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()' "$port"
+	wait_for grep -q 'id=reset-peer' "$BATS_TEST_TMPDIR/activate.err"
+	grep 'id=reset-peer' "$BATS_TEST_TMPDIR/activate.err" |
+	    grep -q 'access peer=127\.0\.0\.1:[0-9]* '
+}
+
 @test "LISTEN_FDS meant for another process is ignored" {
 	run bash -c 'printf "GET /health HTTP/1.0\r\n\r\n" |
 	    LISTEN_PID=1 LISTEN_FDS=1 "$0" 2>>"$1"' "$HEXIND" "$ERR"
