@@ -24,7 +24,7 @@
 
 extern const char models_default_json[];
 
-enum ktype { T_STR, T_STRARR, T_ARR, T_OBJ, T_BOOL, T_INT };
+enum ktype { T_STR, T_STRARR, T_ARR, T_OBJ, T_BOOL, T_INT, T_TOKENS };
 
 struct key {
 	const char	*name;
@@ -36,13 +36,13 @@ static const struct key family_keys[] = {
 	{ "path", T_STR }, { "model", T_STR }, { "passthrough", T_STRARR },
 	{ "map", T_ARR }, { "rename", T_OBJ }, { "drop", T_STRARR },
 	{ "fan_out_n", T_BOOL }, { "system", T_STR },
-	{ "max_tokens_default", T_INT }, { "max_tokens_cap", T_INT },
+	{ "max_tokens_default", T_TOKENS }, { "max_tokens_cap", T_TOKENS },
 	{ "base_url", T_STR }, { "key_env", T_STR },
 };
 
 static const struct key map_keys[] = {
 	{ "when", T_STRARR }, { "model", T_STR }, { "fan_out_n", T_BOOL },
-	{ "max_tokens_cap", T_INT },
+	{ "max_tokens_cap", T_TOKENS },
 };
 
 static const struct key model_keys[] = {
@@ -122,15 +122,17 @@ type_ok(yajl_val v, enum ktype t)
 	case T_BOOL:
 		return YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v);
 	case T_INT:
-		return YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0 &&
-		    YAJL_GET_INTEGER(v) <= MODEL_INT_MAX;
+		return YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0;
+	case T_TOKENS:
+		return type_ok(v, T_INT) && YAJL_GET_INTEGER(v) <= MODEL_INT_MAX;
 	}
 	return 0;
 }
 
 static const char *const type_words[] = {
 	"a non-empty string", "an array of non-empty strings", "an array",
-	"an object", "true or false", "a positive integer up to 100000000",
+	"an object", "true or false", "a positive integer",
+	"a positive integer up to 100000000",
 };
 
 /* Checks that obj is an object whose keys are all known and well typed. */

@@ -884,6 +884,8 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$HEXIND" "$REQ" 
 	[ "$(calls)" -eq 0 ]
 }
 
+logging_in() { [ "$(login_attempts)" -ge 1 ]; }
+
 @test "a client hanging up while another process logs in ends hexind within a second" {
 	fake_set '{"login_delay": 3}'
 	rm -rf "$HEXIND_CACHE_DIR"
@@ -892,7 +894,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$HEXIND" "$REQ" 
 	# the first process logs in; the second queues on the cache lock
 	"$HEXIND" <"$REQ" >/dev/null 2>>"$ERR" &
 	local first=$!
-	wait_for test "$(login_attempts)" -ge 1
+	wait_for logging_in
 	drive chat send close
 	exited_within 1
 	wait "$first"

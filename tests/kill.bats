@@ -19,6 +19,8 @@ cache_ok() {
 	"$PY" -S -c 'import json,sys; json.load(open(sys.argv[1]))' "$f"
 }
 
+logging_in() { [ "$(login_attempts)" -ge 1 ]; }
+
 # killed_at SYSCALL PATH: runs the request in $REQ under strace, which
 # kills hexind with SIGKILL as it enters SYSCALL the first time; that
 # call was on PATH (a file name the call or its descriptor names).
@@ -39,7 +41,7 @@ killed_at() {
 	write_request /v1/chat/completions '{"model":"gpt-4o","messages":'"$HI"'}'
 	"$HEXIND" <"$REQ" >/dev/null 2>>"$ERR" &
 	local pid=$!
-	wait_for test "$(login_attempts)" = 1
+	wait_for logging_in
 	kill -KILL "$pid"
 	wait "$pid" || true
 	fake_set '{"login_delay":0}'
