@@ -49,6 +49,7 @@ buf_reserve(struct buf *b, size_t more)
 		return -1;
 	b->data = p;
 	b->size = nsize;
+	b->data[b->len] = '\0';	/* buf_cstr() of a buffer read into yet */
 	return 0;
 }
 
