@@ -307,6 +307,9 @@ call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 	buf_init(&v->nums, 0);
 	if (u->status >= 200 && u->status < 300 && !u->error[0] &&
 	    scan(v, buf_cstr(&u->body), u->body.len) == 0) {
+		/* the numbers are in v now: the answer's text can go before
+		 * the client's answer is built */
+		buf_free(&u->body);
 		res->kind = HX_OK;
 		return;
 	}
