@@ -22,16 +22,6 @@ verify() {
 	verify_as chat "$@"
 }
 
-# fake_streams EXPR: evaluates EXPR over the fake's stream records (s).
-fake_streams() {
-	curl -sS -f "$FAKE/_fake/streams" | "$PY" -S -c '
-import json, sys
-s = json.load(sys.stdin)["streams"]
-r = eval(sys.argv[1])
-print(r)
-sys.exit(0 if r else 1)' "$1"
-}
-
 # A client on a real socket. client MODE: sends $REQ to $PORT, writes the
 # response to $RAW and prints a JSON object of times:
 #   read       reads to EOF; first_content: when the first non-empty

@@ -284,17 +284,6 @@ calls() {
 	curl -sS -f "$FAKE/_fake/streams" | grep -o '"seq":' | wc -l
 }
 
-# fake_streams EXPR: evaluates EXPR over the fake's stream records (s);
-# fails when it is false.
-fake_streams() {
-	curl -sS -f "$FAKE/_fake/streams" | "$PY" -S -c '
-import json, sys
-s = json.load(sys.stdin)["streams"]
-r = eval(sys.argv[1])
-print(r)
-sys.exit(0 if r else 1)' "$1"
-}
-
 # A client on a real TCP connection whose other end is hexind's stdin and
 # stdout, as inetd hands it over: this shell knows hexind's pid and when it
 # ended. drive KIND PLAN...: runs the steps of PLAN over $REQ, writes what

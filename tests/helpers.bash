@@ -266,6 +266,17 @@ start_fake() {
 	export HEXIND_CACHE_DIR=$BATS_TEST_TMPDIR/cache
 }
 
+# fake_streams EXPR: evaluates EXPR over the fake's stream records (s),
+# printing its value; fails when it is false.
+fake_streams() {
+	curl -sS -f "$FAKE/_fake/streams" | "$PY" -S -c '
+import json, sys
+s = json.load(sys.stdin)["streams"]
+r = eval(sys.argv[1])
+print(r)
+sys.exit(0 if r else 1)' "$1"
+}
+
 # fake_set JSON: merges switches into the fake's config.
 fake_set() {
 	curl -sS -f -X POST -d "$1" "$FAKE/_fake/config" >/dev/null

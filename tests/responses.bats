@@ -24,16 +24,6 @@ verify() {
 	verify_as responses "$@"
 }
 
-# fake_streams EXPR: evaluates EXPR over the fake's stream records (s).
-fake_streams() {
-	curl -sS -f "$FAKE/_fake/streams" | "$PY" -S -c '
-import json, sys
-s = json.load(sys.stdin)["streams"]
-r = eval(sys.argv[1])
-print(r)
-sys.exit(0 if r else 1)' "$1"
-}
-
 # hangup: a client on a real socket that sends $REQ to $PORT, reads until
 # the first event is complete, closes, and writes what it got to $RAW.
 HANGUP='
