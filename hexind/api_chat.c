@@ -24,7 +24,6 @@
 #include "upstream.h"
 
 #define N_MAX		128
-#define EVENT_MAX	(16 * 1024 * 1024)
 #define STREAM_HEADERS	"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
 
 struct chat;
@@ -764,7 +763,7 @@ call_setup(struct hexcall *h, size_t i, struct up_call *u)
 	s->ch = ch;
 	s->base = (int)i;
 	claude_stream_init(&s->cs, (long long)time(NULL));
-	sse_init(&s->sse, EVENT_MAX);
+	sse_init(&s->sse, SSE_EVENT_MAX);
 }
 
 static int

@@ -7,7 +7,6 @@
 #include "relay.h"
 #include "reply.h"
 
-#define EVENT_MAX	(16 * 1024 * 1024)
 #define STREAM_HEADERS	"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
 
 /* Writes one event, and the head before the first. */
@@ -154,7 +153,7 @@ call_setup(struct hexcall *h, size_t i, struct up_call *u)
 	u->arg = r;
 	if (r->sse_ready)
 		sse_free(&r->sse);
-	sse_init(&r->sse, EVENT_MAX);
+	sse_init(&r->sse, SSE_EVENT_MAX);
 	r->sse_ready = 1;
 	r->done = 0;
 	r->error[0] = '\0';

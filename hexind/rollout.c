@@ -27,7 +27,6 @@
 #include "sse.h"
 
 #define LOCK_WAIT_MS	5000
-#define EVENT_MAX	(16 * 1024 * 1024)
 
 enum kind { K_CHAT, K_MESSAGES, K_RESPONSES, K_EMBEDDINGS };
 
@@ -442,7 +441,7 @@ rollout_open(struct call *c, const char *route)
 	if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
 		r->t_wall = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
 		    (now_ms() - c->t0);
-	sse_init(&r->sse, EVENT_MAX);
+	sse_init(&r->sse, SSE_EVENT_MAX);
 	buf_init(&r->error_text, 4096);
 	c->rollout = r;
 	return r;

@@ -7,6 +7,8 @@
 
 #include "buf.h"
 
+#define SSE_EVENT_MAX	(16 * 1024 * 1024)	/* the longest line taken */
+
 /* Called for each event: its name ("" when none) and its data. A
  * non-zero return stops the parse and is returned by sse_feed. */
 typedef int (*sse_event_fn)(void *arg, const char *event, const char *data,
