@@ -109,8 +109,8 @@ sys.stdout.write(out + "0\r\n\r\n")' "$1" "$2"
 @test "a body shorter than its Content-Length then EOF ends the process without a success" {
 	chat $'Content-Length: 100\r\n\r\nonly ten b'
 	[ "$status" -eq 0 ]
-	! printf '%s\n' "$output" | grep -q '^HTTP/1\.1 2'
-	! printf '%s\n' "$output" | grep -q '^HTTP/1\.1 501'
+	! printf '%s\n' "$output" | grep -q '^HTTP/1\.1 2' || false
+	! printf '%s\n' "$output" | grep -q '^HTTP/1\.1 501' || false
 }
 
 @test "a request after a Content-Length body is not answered" {
@@ -195,8 +195,8 @@ sys.stdout.write(out + "0\r\n\r\n")' "$1" "$2"
 @test "a chunked body cut off by EOF ends the process without a success" {
 	chat $'Transfer-Encoding: chunked\r\n\r\n5\r\nhel'
 	[ "$status" -eq 0 ]
-	! printf '%s\n' "$output" | grep -q '^HTTP/1\.1 2'
-	! printf '%s\n' "$output" | grep -q '^HTTP/1\.1 501'
+	! printf '%s\n' "$output" | grep -q '^HTTP/1\.1 2' || false
+	! printf '%s\n' "$output" | grep -q '^HTTP/1\.1 501' || false
 }
 
 # --- Transfer-Encoding rules ---
@@ -285,7 +285,7 @@ sys.stdout.write(out + "0\r\n\r\n")' "$1" "$2"
 @test "an Expect value other than 100-continue gets 417" {
 	chat $'Expect: something-else\r\nContent-Length: 5\r\n\r\nhello'
 	assert_openai_error 417 '100-continue'
-	! printf '%s\n' "$output" | grep -q '100 Continue'
+	! printf '%s\n' "$output" | grep -q '100 Continue' || false
 }
 
 @test "an unauthenticated request with Expect: 100-continue gets its 401 without 100 Continue" {
@@ -293,7 +293,7 @@ sys.stdout.write(out + "0\r\n\r\n")' "$1" "$2"
 	assert_openai_error 401 'API key'
 	[ -n "$(header www-authenticate)" ]
 	[ "$(printf '%s\n' "$output" | grep -c '^HTTP/')" -eq 1 ]
-	! printf '%s\n' "$output" | grep -q '100 Continue'
+	! printf '%s\n' "$output" | grep -q '100 Continue' || false
 }
 
 @test "an unauthenticated curl with Expect: 100-continue gets its 401 without 100 Continue" {
@@ -305,7 +305,7 @@ sys.stdout.write(out + "0\r\n\r\n")' "$1" "$2"
 	    "http://127.0.0.1:$PORT/v1/chat/completions"
 	[ "$status" -eq 0 ]
 	assert_openai_error 401 'API key'
-	! printf '%s\n' "$output" | grep -q '100 Continue'
+	! printf '%s\n' "$output" | grep -q '100 Continue' || false
 }
 
 # --- a body where none is wanted ---

@@ -56,7 +56,7 @@ killed_at() {
 	killed_at rename "$HEXIND_CACHE_DIR/token-"
 	[ "$(logins)" = 1 ]
 	# no token file yet, only the dead process's temporary one
-	! ls "$HEXIND_CACHE_DIR"/token-* | grep -Ev '\.(lock|tmp\..*)$'
+	! ls "$HEXIND_CACHE_DIR"/token-* | grep -Ev '\.(lock|tmp\..*)$' || false
 	post /v1/chat/completions '{"model":"gpt-4o","messages":'"$HI"'}'
 	assert_status 200
 	cache_ok
@@ -123,7 +123,7 @@ for line in open(sys.argv[1]):
         for c in json.loads(line[6:])["choices"]:
             text += c["delta"].get("content") or ""
 assert text == "echo: a b c d e f g h", text' "$dir/out2"
-	! grep -q '\[DONE\]' "$dir/out1"
+	! grep -q '\[DONE\]' "$dir/out1" || false
 	f=$(find "$HEXIND_LOG_DIR" -name rollout.jsonl)
 	"$PY" -S -c '
 import json, sys
