@@ -254,6 +254,7 @@ env_file() {
 start_fake() {
 	local dir=$BATS_TEST_TMPDIR/fake
 	mkdir -p "$dir"
+	rm -f "$dir/port" "$dir/pid"	# a fake started before in this test
 	"$PY" "$ROOT/tests/fake-hexin" --port 0 --port-file "$dir/port" \
 	    --pid-file "$dir/pid" --quiet "$@" 2>>"$BATS_TEST_TMPDIR/fake.err" &
 	PIDS+=($!)
