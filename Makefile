@@ -11,9 +11,17 @@ PKG_CONFIG ?= pkg-config
 # libsystemd is optional: journal logging when present.
 WITH_SYSTEMD ?= $(shell $(PKG_CONFIG) --exists libsystemd && echo 1 || echo 0)
 PKGS	 = libcurl yajl
+DEFS	 =
 ifeq ($(WITH_SYSTEMD),1)
 PKGS	+= libsystemd
-DEFS	 = -DHAVE_SYSTEMD
+DEFS	+= -DHAVE_SYSTEMD
+endif
+# Over OpenSSL, hexind has it read openssl.cnf only before an https call.
+WITH_OPENSSL ?= $(shell curl-config --ssl-backends 2>/dev/null | \
+	   grep -q OpenSSL && $(PKG_CONFIG) --exists openssl && echo 1 || echo 0)
+ifeq ($(WITH_OPENSSL),1)
+PKGS	+= openssl
+DEFS	+= -DHAVE_OPENSSL
 endif
 
 CFLAGS	?= -O2 -g

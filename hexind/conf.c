@@ -45,6 +45,9 @@ static const struct setting settings[] = {
 	    O(base_url), 0, 0, "Hexin API base URL" },
 	{ "HITHINK_RESPONSE_URL", K_URL, NULL, O(response_url), 0, 0,
 	    "Responses API URL (default: base URL + /chatgpt/v1/responses)" },
+	{ "HEXIND_CA_FILE", K_STR, NULL, O(ca_file), 0, 0,
+	    "CA certificates (PEM) to verify Hexin's TLS certificate with, "
+	    "instead of the system's" },
 	{ "HEXIND_API_KEYS", K_SECRET, NULL, O(api_keys), 0, 0,
 	    "client API keys, comma-separated" },
 	{ "HEXIND_API_KEYS_FILE", K_STR, NULL, O(api_keys_file), 0, 0,

@@ -16,6 +16,7 @@ struct conf {
 	const char	*app_url;
 	const char	*base_url;
 	const char	*response_url;	/* NULL: {base_url}/chatgpt/v1/responses */
+	const char	*ca_file;	/* NULL: the system's CA store */
 	/* hexind */
 	const char	*api_keys;	/* comma-separated */
 	const char	*api_keys_file;

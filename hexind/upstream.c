@@ -10,6 +10,10 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#ifdef HAVE_OPENSSL
+#include <openssl/conf.h>
+#include <openssl/ssl.h>
+#endif
 
 #include "log.h"
 #include "upstream.h"
@@ -23,11 +27,41 @@ _Static_assert(sizeof(((struct up_call *)0)->curl_error) >= CURL_ERROR_SIZE,
 static int	 curl_ready;
 static CURLSH	*share;		/* keep-alive: connections outlive calls */
 
+#ifdef HAVE_OPENSSL
+static int	 tls_conf_read;
+
+/* curl has OpenSSL read openssl.cnf at its start, about half a
+ * millisecond a process: hexind starts OpenSSL without it, and reads it
+ * before the first https call, so the system's TLS policy applies to
+ * every TLS connection and a plain-http upstream never pays for it. */
+static void
+tls_start(void)
+{
+	(void)OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+}
+
+static void
+tls_conf(const char *url)
+{
+	if (tls_conf_read || strncasecmp(url, "https:", 6) != 0)
+		return;
+	tls_conf_read = 1;
+	if (CONF_modules_load_file(NULL, NULL, CONF_MFLAGS_DEFAULT_SECTION |
+	    CONF_MFLAGS_IGNORE_MISSING_FILE) <= 0)
+		log_msg(LOG_LVL_WARN, "the OpenSSL configuration cannot be "
+		    "read; TLS goes on with OpenSSL's defaults");
+}
+#else
+static void tls_start(void) { }
+static void tls_conf(const char *url) { (void)url; }
+#endif
+
 static int
 curl_start(const struct conf *c)
 {
 	if (curl_ready)
 		return 0;
+	tls_start();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	curl_ready = 1;
@@ -175,6 +209,7 @@ call_setup(const struct conf *c, struct up_call *u)
 	CURL			*h;
 	size_t			 i;
 
+	tls_conf(u->url);
 	if ((u->h = h = curl_easy_init()) == NULL)
 		return -1;
 	for (i = 0; u->headers[i]; i++) {
@@ -190,6 +225,9 @@ call_setup(const struct conf *c, struct up_call *u)
 	if (curl_easy_setopt(h, CURLOPT_URL, u->url) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	    CURLE_OK)
+		return -1;
+	if (c->ca_file && (curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file) !=
+	    CURLE_OK || curl_easy_setopt(h, CURLOPT_CAPATH, NULL) != CURLE_OK))
 		return -1;
 	(void)curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
