@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
@@ -15,7 +16,7 @@
 
 #include "log.h"
 
-enum sink { SINK_UNSET, SINK_STDERR, SINK_SYSLOG, SINK_JOURNAL };
+enum sink { SINK_UNSET, SINK_STDERR, SINK_STREAM, SINK_SYSLOG, SINK_JOURNAL };
 
 static enum log_level	 max_level = LOG_LVL_INFO;
 static enum sink	 sink = SINK_UNSET;
@@ -48,13 +49,32 @@ log_level_name(enum log_level l)
 	return level_names[l];
 }
 
+/* systemd names the journal stream it gave a service as "DEV:INODE" in
+ * $JOURNAL_STREAM (systemd.exec(5)): a socket on stderr that is not that
+ * one is a client's (xinetd). */
+static int
+journal_stream(const struct stat *st)
+{
+	const char	*v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	int		 end = 0;
+
+	return v && sscanf(v, "%llu:%llu%n", &dev, &ino, &end) == 2 &&
+	    v[end] == '\0' && dev == (unsigned long long)st->st_dev &&
+	    ino == (unsigned long long)st->st_ino;
+}
+
 static enum sink
 sink_pick(void)
 {
 	struct stat	 st;
 
-	if (fstat(STDERR_FILENO, &st) == 0 && !S_ISSOCK(st.st_mode))
-		return SINK_STDERR;
+	if (fstat(STDERR_FILENO, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return SINK_STDERR;
+		if (journal_stream(&st))
+			return SINK_STREAM;
+	}
 #ifdef HAVE_SYSTEMD
 	/* The journal's socket exists only where journald runs. */
 	if (access("/run/systemd/journal/socket", W_OK) == 0)
@@ -115,6 +135,15 @@ log_msg(enum log_level l, const char *fmt, ...)
 		/* One write(2) per line keeps lines whole between processes. */
 		n = snprintf(out, sizeof(out), "hexind[%ld]: %s: %s\n",
 		    (long)getpid(), level_names[l], line);
+		if (n > 0)
+			(void)!write(STDERR_FILENO, out,
+			    (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
+		break;
+	case SINK_STREAM:
+		/* journald reads the priority from a "<N>" prefix and adds
+		 * the name and PID itself. */
+		n = snprintf(out, sizeof(out), "<%d>%s: %s\n", level_prio[l],
+		    level_names[l], line);
 		if (n > 0)
 			(void)!write(STDERR_FILENO, out,
 			    (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);

@@ -76,6 +76,40 @@ setup() {
 	grep -q 'access peer=- method=GET path=/health status=200 .* id=trace-1$' "$ERR"
 }
 
+# journal_stream MATCH: hexind answers GET /health with stderr on a socket
+# whose DEV:INODE $JOURNAL_STREAM names (MATCH=1) or not (0); prints what
+# reached that socket.
+journal_stream() {
+	"$PY" -S -c '
+import os, socket, subprocess, sys
+a, b = socket.socketpair()
+st = os.fstat(a.fileno())
+ino = st.st_ino if sys.argv[2] == "1" else st.st_ino + 1
+env = dict(os.environ, JOURNAL_STREAM="%d:%d" % (st.st_dev, ino))
+p = subprocess.run([sys.argv[1]], input=b"GET /health HTTP/1.0\r\nX-Request-ID: js-1\r\n\r\n",
+                   stdout=subprocess.DEVNULL, stderr=a.fileno(), env=env, timeout=20)
+a.close()
+b.settimeout(10)
+out = b""
+while True:
+    d = b.recv(65536)
+    if not d:
+        break
+    out += d
+sys.stdout.write(out.decode())
+sys.exit(p.returncode)' "$HEXIND" "$1"
+}
+
+@test "under systemd the lines go to the journal stream \$JOURNAL_STREAM names, with their priority" {
+	run journal_stream 1
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | grep -q '^<6>info: access peer=- method=GET path=/health status=200 .* id=js-1$'
+	# a socket on stderr that is not the journal's is a client's: nothing
+	run journal_stream 0
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
 @test "the access line names the peer address on a socket" {
 	activate "$ENVF"
 	run curl -sS -H 'X-Request-ID: peer-test' "http://127.0.0.1:$PORT/health"
