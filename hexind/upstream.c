@@ -33,11 +33,13 @@ static int	 tls_conf_read;
 /* curl has OpenSSL read openssl.cnf at its start, about half a
  * millisecond a process: hexind starts OpenSSL without it, and reads it
  * before the first https call, so the system's TLS policy applies to
- * every TLS connection and a plain-http upstream never pays for it. */
+ * every TLS connection and a plain-http upstream never pays for it.
+ * OpenSSL's own clean-up at exit only frees memory the exit frees. */
 static void
 tls_start(void)
 {
-	(void)OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	(void)OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_ATEXIT, NULL);
 }
 
 static void
