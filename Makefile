@@ -41,12 +41,54 @@ OBJS	 = $(SRCS:.c=.o)
 
 all: hexind/hexind
 
+# make STATIC=1: hexind/hexind is the static build. libcurl (HTTP and
+# HTTPS over OpenSSL only, from Debian's curl source: scripts/build-curl),
+# OpenSSL and yajl are linked in; only libc stays shared. A process starts
+# in a tenth of the time (README, Performance). make install puts the
+# static build in place unless STATIC=0; plain make and make run build
+# the dynamic one, which needs no source package.
+STATIC	?=
+CURL_DIR = build/curl
+LIBDIR	 = $(shell $(PKG_CONFIG) --variable=libdir yajl)
+STATIC_CFLAGS = $(WARN) -D_GNU_SOURCE -DHAVE_OPENSSL -I$(CURL_DIR)/include \
+	     $(shell $(PKG_CONFIG) --cflags yajl) $(CFLAGS)
+STATIC_LIBS = $(CURL_DIR)/lib/libcurl.a $(LIBDIR)/libyajl_s.a \
+	     $(LIBDIR)/libssl.a $(LIBDIR)/libcrypto.a -pthread -ldl
+STATIC_OBJS = $(SRCS:hexind/%.c=build/static/%.o)
+INSTALL_BIN = $(if $(filter 0,$(STATIC)),hexind/hexind,hexind/hexind-static)
+
 # libFuzzer targets: make fuzz, fuzz-smoke, fuzz-build (tests/fuzz/fuzz.mk).
 include tests/fuzz/fuzz.mk
 # make bench: hexind beside direct, nginx and Portkey (scripts/bench.mk).
 include scripts/bench.mk
 
-hexind/hexind: $(OBJS)
+# Which build hexind/hexind is follows STATIC: a switch relinks it.
+BUILD_KIND = $(if $(filter 1,$(STATIC)),static,dynamic)
+hexind/.build-$(BUILD_KIND):
+	rm -f hexind/.build-*
+	touch $@
+
+ifeq ($(STATIC),1)
+hexind/hexind: hexind/hexind-static hexind/.build-$(BUILD_KIND)
+	cp hexind/hexind-static $@
+else
+hexind/hexind: $(OBJS) hexind/.build-$(BUILD_KIND)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+endif
+
+$(CURL_DIR)/lib/libcurl.a:
+	scripts/build-curl $(CURL_DIR)
+
+build/static/%.o: hexind/%.c $(HDRS) Makefile | $(CURL_DIR)/lib/libcurl.a
+	@mkdir -p build/static
+	$(CC) $(STATIC_CFLAGS) -c -o $@ $<
+
+hexind/hexind-static: $(STATIC_OBJS) $(CURL_DIR)/lib/libcurl.a
+	$(CC) $(LDFLAGS) -o $@ $(STATIC_OBJS) $(STATIC_LIBS)
+
+# The dynamic build whatever STATIC says, for make bench to compare.
+build/hexind-dynamic: $(OBJS)
+	@mkdir -p build
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 # A driver that calls the token cache's functions directly, for tests.
@@ -69,7 +111,7 @@ hexind/hexind-asan: $(SRCS) $(HDRS)
 
 # clang, without libsystemd: the other half of the build matrix. It runs
 # the suites where the builds can differ (the front door, logging,
-# configuration, the units); the gcc and sanitizer builds run them all.
+# configuration, the units); the static and sanitizer builds run them all.
 NOSD_SUITES = tests/http-request.bats tests/http-body.bats \
 	      tests/http-deadlines.bats tests/connections.bats \
 	      tests/config.bats tests/units.bats tests/run.bats \
@@ -89,13 +131,19 @@ tests/clients/node_modules: tests/clients/package.json tests/clients/package-loc
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-check: deps hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
-    tests/unit/token-test tests/clients/node_modules
+# The build make install uses runs every suite, and so does the dynamic
+# one under the sanitizers; the plain dynamic build runs the suites where
+# the link makes a difference (TLS, logging, configuration, the units).
+DYNAMIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
+	      tests/units.bats tests/keepalive.bats
+check: deps hexind/hexind hexind/hexind-static hexind/hexind-asan \
+    hexind/hexind-nosd tests/unit/token-test tests/clients/node_modules
 	mandoc -Tlint -W warning hexind.8
 	$(MAKE) fuzz-smoke
-	bats tests
+	HEXIND=hexind/hexind-static bats tests
 	HEXIND=hexind/hexind-asan bats tests
 	HEXIND=hexind/hexind-nosd bats $(NOSD_SUITES)
+	HEXIND=hexind/hexind bats $(DYNAMIC_SUITES)
 
 # The whole suite once more with every hexind process under valgrind's
 # memcheck: zero errors and zero leaks, or it fails. Slow (see README).
@@ -116,10 +164,10 @@ run: hexind/hexind
 	scripts/run
 
 # The units name /usr/local/sbin/hexind; installed, they name SBINDIR.
-install: hexind/hexind
+install: $(INSTALL_BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
-	install -m 755 hexind/hexind $(DESTDIR)$(SBINDIR)/hexind
+	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/hexind
 	install -m 644 hexind.8 $(DESTDIR)$(MANDIR)/man8/hexind.8
 	for f in hexind.socket hexind@.service; do \
 	    sed 's|/usr/local/sbin/hexind|$(SBINDIR)/hexind|' units/$$f \
@@ -131,7 +179,9 @@ install: hexind/hexind
 	    $(DESTDIR)$(DOCDIR)/
 
 clean: fuzz-clean
+	rm -rf build
 	rm -f hexind/*.o hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
+	    hexind/hexind-static hexind/.build-* \
 	    tests/unit/token-test \
 	    hexind/models_default.c
 

@@ -82,6 +82,23 @@ settings() {
 	grep -Eq 'server\s*=\s*/opt/hx/sbin/hexind' "$d/opt/hx/share/doc/hexind/hexind.xinetd"
 	[ -f "$d/opt/hx/share/doc/hexind/hexind.env.example" ]
 	[ -f "$d/opt/hx/share/doc/hexind/haproxy.cfg.example" ]
+	# the static build: libcurl, OpenSSL and yajl linked in
+	cmp "$d/opt/hx/sbin/hexind" hexind/hexind-static
+}
+
+@test "the static build maps no shared library but libc" {
+	run ldd hexind/hexind-static
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -Evc 'linux-vdso|libc\.so|ld-linux')" -eq 0 ]
+	run hexind/hexind-static --version
+	[ "$status" -eq 0 ]
+}
+
+@test "make install STATIC=0 installs the dynamic build" {
+	local d=$BATS_TEST_TMPDIR/dest
+	run make -s install STATIC=0 DESTDIR="$d" PREFIX=/opt/hx
+	[ "$status" -eq 0 ]
+	ldd "$d/opt/hx/sbin/hexind" | grep -q libcurl
 }
 
 @test "the example env file, the man page and the README name every setting" {
