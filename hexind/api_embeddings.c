@@ -3,12 +3,21 @@
  * HEXIND_EMBED_PARALLEL at once, and comes back in order with each
  * entry's index. Numbers are passed on as Hexin wrote them, never through
  * a double; base64 (what the OpenAI SDKs ask for by default) is each
- * number's float32, little-endian, as OpenAI encodes it. */
+ * number's float32, little-endian, as OpenAI encodes it.
+ *
+ * Memory stays flat in the answers' size: each answer goes to an
+ * unlinked file in $TMPDIR as it arrives, scanned on the way; once every
+ * answer is in and good, the client's answer, whose length is known by
+ * then, is written from those files a piece at a time. */
+#include <sys/types.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yajl/yajl_parse.h>
 
@@ -21,14 +30,49 @@
 #include "rollout.h"
 
 #define INPUTS_MAX	2048
+#define SCAN_DEPTH	8
+#define PIECE		65536		/* bytes read or written at once */
+#define RAW_PIECE	(3 * 4096)	/* float32 bytes base64-encoded at once */
 
-/* What the scan of one answer found. */
+struct vec;
+struct out;
+
+/* Where a scan is in an answer's JSON. */
+struct scan {
+	struct vec	*v;
+	struct out	*out;		/* NULL: counting; else writing */
+	int		 depth;
+	char		 key[SCAN_DEPTH][32];	/* the key at each depth */
+	long		 index[SCAN_DEPTH];	/* array index at each depth */
+	int		 is_array[SCAN_DEPTH];
+	int		 failed;
+};
+
+/* One answer: spooled, and what its scan found. */
 struct vec {
-	struct buf	 nums;		/* the numbers' texts, NUL-separated */
-	size_t		 count;
+	int		 fd;		/* the answer's file; -1: none yet */
+	yajl_handle	 y;		/* the scan as it arrives */
+	struct scan	 s;
+	int		 bad;		/* not JSON, or too deep */
+	size_t		 count;		/* numbers in data[0].embedding */
+	size_t		 numlen;	/* bytes of their texts */
 	char		 model[256];
 	long long	 prompt, total;
 	int		 refused;	/* success false, or an error object */
+};
+
+/* The client's answer on its way out, a piece at a time. */
+struct out {
+	int		(*sink)(void *, const char *, size_t);
+	void		*arg;
+	int		 base64;
+	size_t		 k;		/* numbers written of this vector */
+	unsigned char	 raw[RAW_PIECE];	/* float32s not yet encoded */
+	size_t		 nraw;
+	long long	 sent;
+	int		 failed;
+	char		 buf[PIECE];
+	size_t		 len;
 };
 
 struct embed {
@@ -77,11 +121,102 @@ input_at(struct embed *e, size_t i)
 	    e->inputs->u.array.values[i]->u.string;
 }
 
+static const yajl_callbacks scan_callbacks;
+
+static void
+vec_free(struct vec *v)
+{
+	if (v->y)
+		yajl_free(v->y);
+	if (v->fd >= 0)
+		(void)close(v->fd);
+	memset(v, 0, sizeof(*v));
+	v->fd = -1;
+}
+
+/* An unlinked file in $TMPDIR (else /tmp) that holds one answer. */
+static const char *
+spool_dir(void)
+{
+	const char	*d = getenv("TMPDIR");
+
+	return d && *d ? d : "/tmp";
+}
+
+static int
+spool_open(void)
+{
+	char		 path[4096];
+	int		 fd;
+
+	fd = open(spool_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
+	    errno != EINVAL))
+		return fd;
+	/* a file system without O_TMPFILE */
+	if ((size_t)snprintf(path, sizeof(path), "%s/hexind.XXXXXX",
+	    spool_dir()) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+		(void)unlink(path);
+	return fd;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t		 w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A 2xx answer's bytes as they arrive: to the file and the scan. */
+static int
+on_answer(struct up_call *u, const char *p, size_t n)
+{
+	struct vec	*v = u->arg;
+
+	if (v->fd == -1 && (v->fd = spool_open()) == -1) {
+		snprintf(u->error, sizeof(u->error), "hexind cannot keep the "
+		    "answer in %s: %s", spool_dir(), strerror(errno));
+		return -1;
+	}
+	if (write_all(v->fd, p, n) == -1) {
+		snprintf(u->error, sizeof(u->error), "hexind cannot keep the "
+		    "answer in %s: %s", spool_dir(), strerror(errno));
+		return -1;
+	}
+	if (!v->bad && yajl_parse(v->y, (const unsigned char *)p, n) !=
+	    yajl_status_ok)
+		v->bad = 1;	/* judged, with the text, at the end */
+	return 0;
+}
+
 static void
 call_setup(struct hexcall *h, size_t i, struct up_call *u)
 {
 	struct embed	*e = h->arg;
 	struct buf	*p = &e->posts[i];
+	struct vec	*v = &e->vecs[i];
+
+	/* each attempt starts a fresh file and scan */
+	vec_free(v);
+	v->s.v = v;
+	if ((v->y = yajl_alloc(&scan_callbacks, NULL, &v->s)) == NULL)
+		v->bad = 1;
+	u->on_answer = on_answer;
+	u->arg = v;
 
 	if (p->len == 0) {
 		/* built once, kept for retries */
@@ -104,20 +239,13 @@ call_setup(struct hexcall *h, size_t i, struct up_call *u)
  *
  * An embeddings answer is mostly one long array of numbers: a yajl tree
  * of it costs many times its size (and grows its arrays one element a
- * realloc). The callback parser walks it once instead, keeping only the
- * numbers' texts, the model and the usage, wherever the envelope put
- * them: data[0].embedding of the answer, or of the envelope's data. */
+ * realloc). The callback parser walks it instead, twice: as it arrives,
+ * counting the numbers and keeping the model and the usage, wherever the
+ * envelope put them (data[0].embedding of the answer, or of the
+ * envelope's data); then from its file, writing the numbers out. */
 
-#define SCAN_DEPTH	8
+static int out_number(struct out *, const char *, size_t);
 
-struct scan {
-	struct vec	*v;
-	int		 depth;
-	char		 key[SCAN_DEPTH][32];	/* the key at each depth */
-	long		 index[SCAN_DEPTH];	/* array index at each depth */
-	int		 is_array[SCAN_DEPTH];
-	int		 failed;
-};
 
 /* Whether the value being parsed sits at path (keys, "#0" for the first
  * array element), from the root or from the root's "data": the value's
@@ -167,10 +295,13 @@ sc_number(void *ctx, const char *p, size_t n)
 		s->depth--;
 		if (at(s, vec, 3)) {
 			s->depth++;
-			if (buf_add(&s->v->nums, p, n) == -1 ||
-			    buf_addc(&s->v->nums, '\0') == -1)
-				return 0;
-			s->v->count++;
+			if (s->out) {
+				if (out_number(s->out, p, n) == -1)
+					return 0;
+			} else {
+				s->v->count++;
+				s->v->numlen += n;
+			}
 			element(s);
 			return 1;
 		}
@@ -276,22 +407,29 @@ static const yajl_callbacks scan_callbacks = {
 	sc_key, sc_close, sc_start_array, sc_close,
 };
 
-/* Scans a 2xx answer; 0 when it holds a vector, -1 otherwise. */
+/* Ends the scan of a 2xx answer; 0 when it held a vector. */
 static int
-scan(struct vec *v, const char *p, size_t n)
+scan_end(struct vec *v)
 {
-	struct scan	 s;
-	yajl_handle	 y;
-	int		 ok;
-
-	memset(&s, 0, sizeof(s));
-	s.v = v;
-	if ((y = yajl_alloc(&scan_callbacks, NULL, &s)) == NULL)
+	if (v->bad || v->y == NULL || v->fd == -1 ||
+	    yajl_complete_parse(v->y) != yajl_status_ok || v->s.failed)
 		return -1;
-	ok = yajl_parse(y, (const unsigned char *)p, n) == yajl_status_ok &&
-	    yajl_complete_parse(y) == yajl_status_ok && !s.failed;
-	yajl_free(y);
-	return ok && !v->refused && v->count > 0 ? 0 : -1;
+	return !v->refused && v->count > 0 ? 0 : -1;
+}
+
+/* The spooled answer back in b (it fit its cap on the way in). */
+static void
+spool_load(struct vec *v, struct buf *b)
+{
+	char		 piece[PIECE];
+	off_t		 at = 0;
+	ssize_t		 r;
+
+	while (v->fd >= 0 && (r = pread(v->fd, piece, sizeof(piece), at)) > 0) {
+		if (buf_add(b, piece, (size_t)r) == -1)
+			return;
+		at += r;
+	}
 }
 
 static void
@@ -302,18 +440,15 @@ call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 	struct vec	*v = &e->vecs[i];
 
 	memset(res, 0, sizeof(*res));
-	buf_free(&v->nums);
-	memset(v, 0, sizeof(*v));
-	buf_init(&v->nums, 0);
 	if (u->status >= 200 && u->status < 300 && !u->error[0] &&
-	    scan(v, buf_cstr(&u->body), u->body.len) == 0) {
-		/* the numbers are in v now: the answer's text can go before
-		 * the client's answer is built */
-		buf_free(&u->body);
+	    scan_end(v) == 0) {
 		res->kind = HX_OK;
 		return;
 	}
-	/* A failure (small, as a rule) is judged the usual way. */
+	/* A failure (small, as a rule) is judged the usual way, on its
+	 * text. */
+	if (u->answered > 0 && u->body.len == 0)
+		spool_load(v, &u->body);
 	hexcall_outcome(h, i, res);
 	if (res->kind == HX_OK) {
 		hexin_result_free(res);
@@ -324,103 +459,213 @@ call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 	}
 }
 
-/* The next number's text in a vec, from *at. */
-static const char *
-next_num(const struct vec *v, size_t *at)
-{
-	const char	*p = v->nums.data + *at;
+/* --- the client's answer --- */
 
-	*at += strlen(p) + 1;
-	return p;
+static void
+out_flush(struct out *o)
+{
+	if (o->len > 0 && !o->failed && o->sink(o->arg, o->buf, o->len) == -1)
+		o->failed = 1;
+	o->sent += (long long)o->len;
+	o->len = 0;
 }
 
-static int
-gen_floats(yajl_gen g, const struct vec *v)
+static void
+out_add(struct out *o, const char *p, size_t n)
 {
-	const char	*p;
-	size_t		 k, at = 0;
+	size_t		 k;
 
-	if (yajl_gen_array_open(g) != yajl_gen_status_ok)
-		return -1;
-	for (k = 0; k < v->count; k++) {
-		p = next_num(v, &at);
-		if (yajl_gen_number(g, p, strlen(p)) != yajl_gen_status_ok)
-			return -1;
+	while (n > 0) {
+		if (o->len == sizeof(o->buf))
+			out_flush(o);
+		k = sizeof(o->buf) - o->len < n ? sizeof(o->buf) - o->len : n;
+		memcpy(o->buf + o->len, p, k);
+		o->len += k;
+		p += k;
+		n -= k;
 	}
-	return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -1;
 }
 
-/* The vector as base64 of its float32s, little-endian: strtof reads each
- * number's text straight to the nearest float32. */
-static int
-gen_base64(yajl_gen g, const struct vec *v)
+static void
+out_adds(struct out *o, const char *s)
 {
-	unsigned char	*raw;
+	out_add(o, s, strlen(s));
+}
+
+static void
+out_raw(struct out *o)
+{
 	struct buf	 b;
+
+	buf_init(&b, 0);
+	if (b64_encode(&b, o->raw, o->nraw) == -1)
+		o->failed = 1;
+	else
+		out_add(o, b.data, b.len);
+	buf_free(&b);
+	o->nraw = 0;
+}
+
+/* One number of the vector being written: its text, or its float32
+ * (strtof reads the text straight to the nearest float32). */
+static int
+out_number(struct out *o, const char *p, size_t n)
+{
+	char		 small[64], *t = small;
 	uint32_t	 bits;
 	float		 f;
-	size_t		 k, at = 0;
-	int		 rc;
 
-	if ((raw = malloc(v->count * 4 + 1)) == NULL)
-		return -1;
-	for (k = 0; k < v->count; k++) {
-		f = strtof(next_num(v, &at), NULL);
-		memcpy(&bits, &f, 4);
-		raw[4 * k] = (unsigned char)bits;
-		raw[4 * k + 1] = (unsigned char)(bits >> 8);
-		raw[4 * k + 2] = (unsigned char)(bits >> 16);
-		raw[4 * k + 3] = (unsigned char)(bits >> 24);
+	if (!o->base64) {
+		if (o->k++ > 0)
+			out_add(o, ",", 1);
+		out_add(o, p, n);
+		return o->failed ? -1 : 0;
 	}
-	buf_init(&b, 0);
-	rc = b64_encode(&b, raw, v->count * 4) == 0 ?
-	    json_strn(g, buf_cstr(&b), b.len) : -1;
-	buf_free(&b);
-	free(raw);
-	return rc;
+	if (n >= sizeof(small) && (t = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(t, p, n);
+	t[n] = '\0';
+	f = strtof(t, NULL);
+	if (t != small)
+		free(t);
+	memcpy(&bits, &f, 4);
+	o->raw[o->nraw++] = (unsigned char)bits;
+	o->raw[o->nraw++] = (unsigned char)(bits >> 8);
+	o->raw[o->nraw++] = (unsigned char)(bits >> 16);
+	o->raw[o->nraw++] = (unsigned char)(bits >> 24);
+	if (o->nraw == sizeof(o->raw))
+		out_raw(o);	/* a multiple of 3: no padding mid-way */
+	o->k++;
+	return o->failed ? -1 : 0;
+}
+
+/* The bytes vec_write() writes for v. */
+static long long
+vec_length(const struct vec *v, int base64)
+{
+	if (base64)
+		return 2 + (long long)((v->count * 4 + 2) / 3 * 4);
+	return 2 + (long long)v->numlen + (long long)v->count - 1;
+}
+
+/* v's numbers, a JSON array of texts or a base64 string, read back from
+ * its file; -1 when they cannot be, or are not what the scan counted. */
+static int
+vec_write(struct out *o, struct vec *v)
+{
+	struct scan	 s;
+	char		 piece[PIECE];
+	yajl_handle	 y;
+	off_t		 at = 0;
+	ssize_t		 r = 0;
+	int		 ok;
+
+	memset(&s, 0, sizeof(s));
+	s.v = v;
+	s.out = o;
+	o->k = 0;
+	o->nraw = 0;
+	if ((y = yajl_alloc(&scan_callbacks, NULL, &s)) == NULL)
+		return -1;
+	out_add(o, o->base64 ? "\"" : "[", 1);
+	while ((r = pread(v->fd, piece, sizeof(piece), at)) > 0 &&
+	    yajl_parse(y, (const unsigned char *)piece, (size_t)r) ==
+	    yajl_status_ok)
+		at += r;
+	ok = r == 0 && yajl_complete_parse(y) == yajl_status_ok &&
+	    !s.failed && o->k == v->count;
+	yajl_free(y);
+	if (o->base64 && o->nraw > 0)
+		out_raw(o);
+	out_add(o, o->base64 ? "\"" : "]", 1);
+	return ok && !o->failed ? 0 : -1;
+}
+
+static int
+sink_client(void *arg, const char *p, size_t n)
+{
+	return reply_body(arg, p, n);
 }
 
 static void
 answer(struct embed *e)
 {
-	long long	 prompt = 0, total = 0;
-	struct buf	 out;
+	long long	 prompt = 0, total = 0, length;
+	struct buf	 model, tail;
+	struct out	*o;
 	yajl_gen	 g;
 	size_t		 i;
+	char		 head[96];
 	int		 rc;
 
-	buf_init(&out, 0);
-	if ((g = json_gen()) == NULL) {
-		reply_error(e->c, 500, NULL, "out of memory");
-		return;
-	}
-	rc = yajl_gen_map_open(g) || json_kstr(g, "object", "list") ||
-	    json_str(g, "data") || yajl_gen_array_open(g);
-	for (i = 0; rc == 0 && i < e->h.n; i++) {
-		rc = yajl_gen_map_open(g) || json_kstr(g, "object", "embedding") ||
-		    json_kint(g, "index", (long long)i) ||
-		    json_str(g, "embedding") || (e->base64 ?
-		    gen_base64(g, &e->vecs[i]) : gen_floats(g, &e->vecs[i])) ||
-		    yajl_gen_map_close(g);
+	for (i = 0; i < e->h.n; i++) {
 		prompt = json_sum(prompt, e->vecs[i].prompt);
 		total = json_sum(total, e->vecs[i].total);
 	}
-	rc = rc || yajl_gen_array_close(g) || json_kstr(g, "model",
-	    e->vecs[0].model[0] ? e->vecs[0].model : e->model) ||
-	    json_str(g, "usage") || yajl_gen_map_open(g) ||
-	    json_kint(g, "prompt_tokens", prompt) ||
-	    json_kint(g, "total_tokens", total) || yajl_gen_map_close(g) ||
-	    yajl_gen_map_close(g);
-	if (rc == 0 && json_take(g, &out) == 0) {
-		rollout_embeddings(e->c, e->h.n, e->vecs[0].count, prompt,
-		    total);
-		(void)reply_json(e->c, 200, &out);
-	} else {
-		if (rc)
-			yajl_gen_free(g);
+	buf_init(&model, 0);
+	buf_init(&tail, 0);
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (g = json_gen()) == NULL) {
+		free(o);
 		reply_error(e->c, 500, NULL, "out of memory");
+		return;
 	}
-	buf_free(&out);
+	/* the model's name as a JSON string, then what ends the answer */
+	rc = json_str(g, e->vecs[0].model[0] ? e->vecs[0].model : e->model);
+	if (rc == 0 && json_take(g, &model) == 0)
+		rc = buf_printf(&tail, "],\"model\":%s,\"usage\":{"
+		    "\"prompt_tokens\":%lld,\"total_tokens\":%lld}}",
+		    buf_cstr(&model), prompt, total);
+	else {
+		yajl_gen_free(g);
+		rc = -1;
+	}
+	if (rc == -1) {
+		reply_error(e->c, 500, NULL, "out of memory");
+		goto out;
+	}
+	length = (long long)strlen("{\"object\":\"list\",\"data\":[") +
+	    (long long)tail.len;
+	for (i = 0; i < e->h.n; i++)
+		length += (i > 0) + snprintf(head, sizeof(head), "{\"object\":"
+		    "\"embedding\",\"index\":%zu,\"embedding\":", i) +
+		    vec_length(&e->vecs[i], e->base64) + 1;
+	rollout_embeddings(e->c, e->h.n, e->vecs[0].count, prompt, total);
+	if (reply_head(e->c, 200, "application/json", length, NULL) == -1)
+		goto out;
+	o->sink = sink_client;
+	o->arg = e->c;
+	o->base64 = e->base64;
+	out_adds(o, "{\"object\":\"list\",\"data\":[");
+	for (i = 0; i < e->h.n; i++) {
+		if (i > 0)
+			out_add(o, ",", 1);
+		(void)snprintf(head, sizeof(head), "{\"object\":\"embedding\","
+		    "\"index\":%zu,\"embedding\":", i);
+		out_adds(o, head);
+		if (vec_write(o, &e->vecs[i]) == -1)
+			break;
+		out_add(o, "}", 1);
+	}
+	if (i < e->h.n || o->failed) {
+		/* past the head no error can be answered: the client sees
+		 * the answer cut short */
+		log_msg(LOG_LVL_ERROR, "id=%s embeddings: cannot write the "
+		    "answer from its spool", e->c->id);
+		e->c->keep = 0;
+		goto out;
+	}
+	out_add(o, tail.data, tail.len);
+	/* the capture's line goes before the answer's last byte */
+	rollout_close(e->c);
+	out_flush(o);
+	if (o->sent != length)
+		log_msg(LOG_LVL_ERROR, "id=%s embeddings: wrote %lld bytes of "
+		    "%lld", e->c->id, o->sent, length);
+out:
+	buf_free(&model);
+	buf_free(&tail);
+	free(o);
 }
 
 /* Checks the body; 0, or -1 after answering 400 naming the field. */
@@ -510,6 +755,8 @@ api_embeddings(struct call *c)
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
+	for (i = 0; i < n; i++)
+		e.vecs[i].fd = -1;	/* (0 is the client's descriptor) */
 	e.h.arg = &e;
 	e.h.parallel = c->conf->embed_parallel;
 	e.h.setup = call_setup;
@@ -529,7 +776,7 @@ out:
 	for (i = 0; e.posts && i < n; i++)
 		buf_free(&e.posts[i]);
 	for (i = 0; e.vecs && i < n; i++)
-		buf_free(&e.vecs[i].nums);
+		vec_free(&e.vecs[i]);
 	free(e.posts);
 	free(e.vecs);
 	yajl_tree_free(req);

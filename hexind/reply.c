@@ -189,11 +189,19 @@ reply(struct call *c, int status, const char *ctype, const char *body,
 int
 reply_write(struct call *c, const char *p, size_t n)
 {
+	if (rollout_stream(c, p, n))
+		rollout_close(c);
+	return reply_body(c, p, n);
+}
+
+/* The same, for a body the capture does not read: the caller closes the
+ * capture before the last piece. */
+int
+reply_body(struct call *c, const char *p, size_t n)
+{
 	struct buf	 b;
 	int		 rc = -1;
 
-	if (rollout_stream(c, p, n))
-		rollout_close(c);
 	if (!c->chunked || n == 0)
 		return n ? conn_write(c->conn, p, n) : 0;
 	buf_init(&b, 0);

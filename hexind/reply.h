@@ -13,6 +13,7 @@ int	reply(struct call *, int status, const char *ctype, const char *body,
 	    size_t n, const char *extra);
 int	reply_json(struct call *, int status, const struct buf *);
 int	reply_write(struct call *, const char *, size_t);
+int	reply_body(struct call *, const char *, size_t);
 int	reply_end(struct call *);
 int	reply_error(struct call *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

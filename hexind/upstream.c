@@ -179,6 +179,19 @@ on_body(char *p, size_t size, size_t n, void *arg)
 		return n;
 	}
 	/* Past the cap the call fails: a bounded answer or none. */
+	if (u->on_answer && u->status >= 200 && u->status < 300) {
+		if (u->body.cap && n > u->body.cap - u->answered) {
+			snprintf(u->error, sizeof(u->error), "answer larger "
+			    "than %zu bytes", u->body.cap);
+			return 0;
+		}
+		u->answered += n;
+		if (u->on_answer(u, p, n) == -1) {
+			u->stopped = 1;
+			return 0;
+		}
+		return n;
+	}
 	if (buf_add(&u->body, p, n) == -1) {
 		snprintf(u->error, sizeof(u->error), "answer larger than %zu "
 		    "bytes", u->body.cap);

@@ -15,8 +15,10 @@
 
 struct up_call;
 
-/* Receives the body of a 2xx event stream as it arrives; -1 stops the
- * call. */
+/* Receives the body of a 2xx event stream (on_stream), or of any other
+ * 2xx answer (on_answer), as it arrives; -1 stops the call, with the
+ * reason in u->error. An answer that goes to on_answer is bounded by
+ * the cap of u->body all the same, and u->body stays empty. */
 typedef int (*up_data_fn)(struct up_call *, const char *, size_t);
 
 struct up_call {
@@ -27,6 +29,7 @@ struct up_call {
 	size_t		 postlen;
 	int		 timeout_ms;	/* total; 0: HEXIND_UPSTREAM_TIMEOUT */
 	up_data_fn	 on_stream;	/* NULL: collect every answer */
+	up_data_fn	 on_answer;	/* NULL: collect a 2xx answer too */
 	void		*arg;
 	/* results */
 	long		 status;	/* HTTP status, 0 when none arrived */
@@ -38,6 +41,7 @@ struct up_call {
 	char		 retry_after[32];
 	char		 error[256];	/* when no complete answer arrived */
 	struct buf	 body;		/* collected when not streamed */
+	size_t		 answered;	/* bytes given to on_answer */
 	/* private */
 	void		*h;
 	void		*hdrs;

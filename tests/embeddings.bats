@@ -276,6 +276,52 @@ assert len(js["data"][0]["embedding"]) == 300000
 assert len(vectors) == 1 and vectors == raw_vectors(direct("big"))'
 }
 
+@test "a vector of 300000 entries as base64 is each number's float32, across the encoder's pieces" {
+	fake_set '{"embed_big": 300000}'
+	embed '{"model":"'"$MODEL"'","input":"big","encoding_format":"base64"}'
+	[ "$status" -eq 0 ]
+	verify '
+import base64, struct
+want = json.loads(raw_vectors(direct("big"))[0])
+got = base64.b64decode(js["data"][0]["embedding"], validate=True)
+assert status == 200 and len(want) == 300000
+assert got == struct.pack("<%df" % len(want), *want)'
+}
+
+# peak_kib INPUT: hexind's peak RSS (KiB) answering one embeddings request
+# for INPUT, run as a child of python, which reads its rusage.
+peak_kib() {
+	request '{"model":"'"$MODEL"'","input":"'"$1"'"}'
+	"$PY" -S -c '
+import resource, subprocess, sys
+with open(sys.argv[2], "rb") as f:
+    p = subprocess.run([sys.argv[1]], stdin=f, stdout=subprocess.PIPE, timeout=60)
+assert p.returncode == 0 and p.stdout.startswith(b"HTTP/1.1 200 "), p.stdout[:300]
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$HEXIND" "$REQ" 2>>"$ERR"
+}
+
+@test "a 13 MB answer costs no more memory than a small one" {
+	local small big
+	small=$(peak_kib small)
+	fake_set '{"embed_big": 600000}'
+	big=$(peak_kib big)
+	[ "$(curl -sS -f "$FAKE/_fake/requests" | "$PY" -S -c '
+import json, sys
+print(len(json.load(sys.stdin)["requests"]))')" -ge 2 ]
+	# the whole answer held once would add 13 MB
+	[ "$big" -lt $((small + 2048)) ] || {
+		echo "peak RSS: small answer $small KiB, 13 MB answer $big KiB" >&2
+		false
+	}
+}
+
+@test "an answer that cannot be kept in TMPDIR answers 502 naming the directory" {
+	export TMPDIR=$BATS_TEST_TMPDIR/missing
+	embed '{"model":"'"$MODEL"'","input":"alpha"}'
+	[ "$status" -eq 0 ]
+	assert_error 502 "" "$TMPDIR"
+}
+
 @test "an answer past HEXIND_MAX_ANSWER_BYTES answers 502 naming the size limit" {
 	export HEXIND_MAX_ANSWER_BYTES=65536
 	fake_set '{"embed_big": 300000}'

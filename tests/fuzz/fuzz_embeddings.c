@@ -1,12 +1,14 @@
 /* The embeddings answer scan and its two encodings. The input is the body
- * of a 2xx answer from Hexin's embeddings route. scan(), gen_floats() and
- * gen_base64() are static in api_embeddings.c, which is compiled in here
+ * of a 2xx answer from Hexin's embeddings route, spooled and scanned in
+ * two pieces as if it arrived so. on_answer(), scan_end(), vec_write()
+ * and the rest are static in api_embeddings.c, which is compiled in here
  * (this target links every object but api_embeddings.o and main.o).
  *
- * Oracles: a vector found holds count NUL-separated numbers that fill its
- * buffer exactly; the float form is valid JSON; the base64 form decodes
- * to each number's float32, little-endian. b64_encode is also fed the
- * raw input and must round-trip it. */
+ * Oracles: a vector found is written back from its spool in both
+ * encodings, each exactly as long as predicted; the float form is valid
+ * JSON with count numbers; the base64 form decodes to each of those
+ * numbers' float32, little-endian. b64_encode is also fed the raw input
+ * and must round-trip it. */
 #include "fuzz.h"
 
 #include "../../hexind/api_embeddings.c"
@@ -80,40 +82,57 @@ b64_check(const unsigned char *p, size_t n)
 	buf_free(&b);
 }
 
-/* The generated text of one encoding of v, checked as JSON. */
-static void
-encode(const struct vec *v, int base64)
+static int
+sink_buf(void *arg, const char *p, size_t n)
 {
-	const unsigned char	*p;
-	struct buf		 text;
-	unsigned char		*raw;
-	yajl_val		 s;
-	char			 err[128];
-	size_t			 n, k, at = 0;
-	uint32_t		 bits;
-	float			 f;
-	long			 m;
-	yajl_gen		 g;
+	return buf_add(arg, p, n);
+}
 
-	if ((g = json_gen()) == NULL)
+/* v written back in one encoding, checked; the float form's text goes
+ * to floats for the base64 form's check. */
+static void
+encode(struct vec *v, int base64, struct buf *floats)
+{
+	struct buf	 text, b64;
+	struct out	*o;
+	unsigned char	*raw;
+	yajl_val	 s;
+	char		 err[128], *p, *end;
+	size_t		 k;
+	uint32_t	 bits;
+	float		 f;
+	long		 m;
+
+	if ((o = calloc(1, sizeof(*o))) == NULL)
 		abort();
-	if ((base64 ? gen_base64(g, v) : gen_floats(g, v)) != 0) {
-		yajl_gen_free(g);
-		return;
-	}
-	FUZZ_CHECK(yajl_gen_get_buf(g, &p, &n) == yajl_gen_status_ok);
-	FUZZ_CHECK(fuzz_json_valid((const char *)p, n));
-	if (base64) {
-		s = json_parse((const char *)p, n, err, sizeof(err));
+	buf_init(&text, 0);
+	o->sink = sink_buf;
+	o->arg = &text;
+	o->base64 = base64;
+	FUZZ_CHECK(vec_write(o, v) == 0);
+	out_flush(o);
+	FUZZ_CHECK(!o->failed && o->sent == vec_length(v, base64));
+	FUZZ_CHECK(text.len == (size_t)vec_length(v, base64));
+	FUZZ_CHECK(fuzz_json_valid(buf_cstr(&text), text.len));
+	if (!base64) {
+		FUZZ_CHECK(buf_add(floats, text.data, text.len) == 0);
+	} else {
+		s = json_parse(buf_cstr(&text), text.len, err, sizeof(err));
 		FUZZ_CHECK(YAJL_IS_STRING(s));
-		buf_init(&text, 0);
-		FUZZ_CHECK(buf_adds(&text, s->u.string) == 0);
-		if ((raw = malloc(text.len / 4 * 3 + 1)) == NULL)
+		buf_init(&b64, 0);
+		FUZZ_CHECK(buf_adds(&b64, s->u.string) == 0);
+		if ((raw = malloc(b64.len / 4 * 3 + 1)) == NULL)
 			abort();
-		m = b64_decode(buf_cstr(&text), text.len, raw);
+		m = b64_decode(buf_cstr(&b64), b64.len, raw);
 		FUZZ_CHECK(m == (long)(v->count * 4));
+		/* the float form's numbers, one by one: "[n,n,...]" */
+		p = buf_cstr(floats) + 1;
 		for (k = 0; k < v->count; k++) {
-			f = strtof(next_num(v, &at), NULL);
+			end = strchr(p, k + 1 < v->count ? ',' : ']');
+			FUZZ_CHECK(end != NULL);
+			*end = '\0';
+			f = strtof(p, NULL);
+			p = end + 1;
 			memcpy(&bits, &f, 4);
 			FUZZ_CHECK(raw[4 * k] == (unsigned char)bits &&
 			    raw[4 * k + 1] == (unsigned char)(bits >> 8) &&
@@ -121,32 +140,41 @@ encode(const struct vec *v, int base64)
 			    raw[4 * k + 3] == (unsigned char)(bits >> 24));
 		}
 		free(raw);
-		buf_free(&text);
+		buf_free(&b64);
 		yajl_tree_free(s);
 	}
-	yajl_gen_free(g);
+	buf_free(&text);
+	free(o);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
+	struct up_call	 u;
 	struct vec	 v;
-	size_t		 k, at = 0;
+	struct buf	 floats;
+	size_t		 cut = n > 0 ? data[0] % (n + 1) : 0;
 
+	memset(&u, 0, sizeof(u));
 	memset(&v, 0, sizeof(v));
-	buf_init(&v.nums, 0);
-	if (scan(&v, (const char *)data, n) == 0) {
+	v.fd = -1;
+	v.s.v = &v;
+	if ((v.y = yajl_alloc(&scan_callbacks, NULL, &v.s)) == NULL)
+		abort();
+	u.arg = &v;
+	/* as if it arrived in two pieces */
+	if (n > 0 && (on_answer(&u, (const char *)data, cut) == -1 ||
+	    on_answer(&u, (const char *)data + cut, n - cut) == -1))
+		abort();	/* no spool: the harness, not the input */
+	if (scan_end(&v) == 0) {
 		FUZZ_CHECK(v.count > 0 && !v.refused);
 		FUZZ_CHECK(strlen(v.model) < sizeof(v.model));
-		for (k = 0; k < v.count; k++) {
-			FUZZ_CHECK(at < v.nums.len);
-			(void)next_num(&v, &at);
-		}
-		FUZZ_CHECK(at == v.nums.len);
-		encode(&v, 0);
-		encode(&v, 1);
+		buf_init(&floats, 0);
+		encode(&v, 0, &floats);
+		encode(&v, 1, &floats);
+		buf_free(&floats);
 	}
-	buf_free(&v.nums);
+	vec_free(&v);
 	b64_check(data, n);
 	return 0;
 }
