@@ -136,8 +136,10 @@ tests/clients/node_modules: tests/clients/package.json tests/clients/package-loc
 # the link makes a difference (TLS, logging, configuration, the units).
 DYNAMIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/units.bats tests/keepalive.bats
-check: deps hexind/hexind hexind/hexind-static hexind/hexind-asan \
-    hexind/hexind-nosd tests/unit/token-test tests/clients/node_modules
+CHECK_BUILDS = hexind/hexind hexind/hexind-static hexind/hexind-asan \
+	      hexind/hexind-nosd tests/unit/token-test fuzz-build
+check: deps tests/clients/node_modules
+	$(MAKE) -j$$(nproc) $(CHECK_BUILDS)
 	mandoc -Tlint -W warning hexind.8
 	$(MAKE) fuzz-smoke
 	HEXIND=hexind/hexind-static bats tests
