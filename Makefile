@@ -159,7 +159,7 @@ check-valgrind: deps hexind/hexind tests/unit/token-test \
 
 # 500 concurrent streams and 2000 sequential requests through a local
 # listener: every byte checked, figures printed (scripts/load --help).
-load: hexind/hexind
+load: hexind/hexind-static
 	scripts/load
 
 run: hexind/hexind
