@@ -105,3 +105,31 @@ load helpers
 	[[ $output != *very-secret-value* ]]
 	[[ $output != *"$KEY"* ]]
 }
+
+# Every request pays for a process start: what it does not need, it must
+# not start (curl, TLS, the model table).
+@test "health, a refused request and a body that is not JSON start no curl, TLS or model table" {
+	local r
+	printf '{"models": [{"id": "my-model"}]}\n' >"$BATS_TEST_TMPDIR/models.json"
+	: >"$BATS_TEST_TMPDIR/openssl.cnf"
+	for r in $'GET /health HTTP/1.0\r\n\r\n' \
+	    $'POST /v1/chat/completions HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}' \
+	    $'POST /v1/chat/completions HTTP/1.0\r\nAuthorization: Bearer '"$KEY"$'\r\nContent-Length: 3\r\n\r\n{x}'; do
+		printf '%s' "$r" >"$REQ"
+		HEXIND_MODELS_FILE=$BATS_TEST_TMPDIR/models.json \
+		OPENSSL_CONF=$BATS_TEST_TMPDIR/openssl.cnf ASAN_OPTIONS=detect_leaks=0 \
+		    strace -f -qq -e trace=open,openat,socket,socketpair,connect \
+		    -o "$BATS_TEST_TMPDIR/trace" "$HEXIND" <"$REQ" >"$RAW" 2>>"$ERR"
+		head -n 1 "$RAW" | grep -Eq ' (200|401|400) '
+		[ "$(grep -cE 'models\.json|openssl\.cnf|socket|connect\(' "$BATS_TEST_TMPDIR/trace")" -eq 0 ]
+	done
+	# the same settings do reach both when a chat needs them
+	start_fake
+	write_request /v1/chat/completions '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}'
+	HEXIND_MODELS_FILE=$BATS_TEST_TMPDIR/models.json ASAN_OPTIONS=detect_leaks=0 \
+	    strace -f -qq -e trace=open,openat,socket,connect \
+	    -o "$BATS_TEST_TMPDIR/trace" "$HEXIND" <"$REQ" >"$RAW" 2>>"$ERR"
+	head -n 1 "$RAW" | grep -q " 200 " || { cat "$RAW" "$ERR"; false; }
+	grep -q 'models\.json' "$BATS_TEST_TMPDIR/trace"
+	grep -q 'connect(' "$BATS_TEST_TMPDIR/trace"
+}
