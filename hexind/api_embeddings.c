@@ -281,6 +281,19 @@ element(struct scan *s)
 		s->index[s->depth]++;
 }
 
+/* A count's value: yajl's text of a number is not NUL-terminated. */
+static long long
+count_of(const char *p, size_t n)
+{
+	char		 t[32];
+
+	if (n >= sizeof(t))
+		n = sizeof(t) - 1;	/* past 19 digits it saturates anyway */
+	memcpy(t, p, n);
+	t[n] = '\0';
+	return strtoll(t, NULL, 10);
+}
+
 static int
 sc_number(void *ctx, const char *p, size_t n)
 {
@@ -308,10 +321,10 @@ sc_number(void *ctx, const char *p, size_t n)
 		s->depth++;
 	}
 	if (at(s, pt, 2))
-		s->v->prompt = strtoll(p, NULL, 10);
+		s->v->prompt = count_of(p, n);
 	else if (at(s, tt, 2))
-		s->v->total = strtoll(p, NULL, 10);
-	else if (s->depth == 1 && at(s, sc, 1) && strtoll(p, NULL, 10) != 0)
+		s->v->total = count_of(p, n);
+	else if (s->depth == 1 && at(s, sc, 1) && count_of(p, n) != 0)
 		s->v->refused = 1;
 	element(s);
 	return 1;
