@@ -5,10 +5,12 @@
  * a double; base64 (what the OpenAI SDKs ask for by default) is each
  * number's float32, little-endian, as OpenAI encodes it.
  *
- * Memory stays flat in the answers' size: each answer goes to an
- * unlinked file in $TMPDIR as it arrives, scanned on the way; once every
+ * Memory stays flat in the answers' size: the answers go, as they
+ * arrive, to one unlinked file in $TMPDIR, scanned on the way; once every
  * answer is in and good, the client's answer, whose length is known by
- * then, is written from those files a piece at a time. */
+ * then, is written from that file a piece at a time. Answers arriving
+ * side by side interleave in the file: each keeps the list of its
+ * pieces. */
 #include <sys/types.h>
 
 #include <errno.h>
@@ -48,9 +50,23 @@ struct scan {
 	int		 failed;
 };
 
+/* The file the answers of one request go to. */
+struct spool {
+	int		 fd;		/* -1: not made yet */
+	off_t		 end;
+};
+
+/* Where a piece of an answer is in the spool. */
+struct extent {
+	off_t		 at;
+	size_t		 len;
+};
+
 /* One answer: spooled, and what its scan found. */
 struct vec {
-	int		 fd;		/* the answer's file; -1: none yet */
+	struct spool	*spool;
+	struct extent	*ext;		/* its pieces, in order */
+	size_t		 next, next_max;
 	yajl_handle	 y;		/* the scan as it arrives */
 	struct scan	 s;
 	int		 bad;		/* not JSON, or too deep */
@@ -85,6 +101,7 @@ struct embed {
 	long long	 dimensions;	/* 0: not asked for */
 	int		 base64;
 	struct buf	*posts;		/* the form body of each call */
+	struct spool	 spool;
 };
 
 /* application/x-www-form-urlencoded: unreserved bytes as they are, the
@@ -126,15 +143,16 @@ static const yajl_callbacks scan_callbacks;
 static void
 vec_free(struct vec *v)
 {
+	struct spool	*sp = v->spool;
+
 	if (v->y)
 		yajl_free(v->y);
-	if (v->fd >= 0)
-		(void)close(v->fd);
+	free(v->ext);
 	memset(v, 0, sizeof(*v));
-	v->fd = -1;
+	v->spool = sp;
 }
 
-/* An unlinked file in $TMPDIR (else /tmp) that holds one answer. */
+/* An unlinked file in $TMPDIR (else /tmp) for the answers. */
 static const char *
 spool_dir(void)
 {
@@ -164,35 +182,72 @@ spool_open(void)
 	return fd;
 }
 
+/* Appends n bytes to the spool, as a piece of v. */
 static int
-write_all(int fd, const char *p, size_t n)
+spool_add(struct vec *v, const char *p, size_t n)
 {
+	struct spool	*sp = v->spool;
+	struct extent	*x;
 	ssize_t		 w;
+	size_t		 k;
 
+	if (sp->fd == -1 && (sp->fd = spool_open()) == -1)
+		return -1;
+	x = v->next ? &v->ext[v->next - 1] : NULL;
+	if (x == NULL || x->at + (off_t)x->len != sp->end) {
+		if (v->next == v->next_max) {
+			k = v->next_max ? v->next_max * 2 : 16;
+			if ((x = realloc(v->ext, k * sizeof(*x))) == NULL)
+				return -1;
+			v->ext = x;
+			v->next_max = k;
+		}
+		x = &v->ext[v->next++];
+		x->at = sp->end;
+		x->len = 0;
+	}
 	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
+		if ((w = pwrite(sp->fd, p, n, sp->end)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
 		}
 		p += w;
 		n -= (size_t)w;
+		x->len += (size_t)w;
+		sp->end += w;
 	}
 	return 0;
 }
 
-/* A 2xx answer's bytes as they arrive: to the file and the scan. */
+/* Reads up to n bytes of v's answer from byte at on; 0 at its end. */
+static ssize_t
+spool_read(const struct vec *v, char *p, size_t n, size_t at)
+{
+	size_t		 i, k;
+	ssize_t		 r;
+
+	for (i = 0; i < v->next; i++) {
+		if (at >= v->ext[i].len) {
+			at -= v->ext[i].len;
+			continue;
+		}
+		k = v->ext[i].len - at < n ? v->ext[i].len - at : n;
+		while ((r = pread(v->spool->fd, p, k, v->ext[i].at +
+		    (off_t)at)) == -1 && errno == EINTR)
+			;
+		return r == 0 ? -1 : r;	/* (the file is never cut short) */
+	}
+	return 0;
+}
+
+/* A 2xx answer's bytes as they arrive: to the spool and the scan. */
 static int
 on_answer(struct up_call *u, const char *p, size_t n)
 {
 	struct vec	*v = u->arg;
 
-	if (v->fd == -1 && (v->fd = spool_open()) == -1) {
-		snprintf(u->error, sizeof(u->error), "hexind cannot keep the "
-		    "answer in %s: %s", spool_dir(), strerror(errno));
-		return -1;
-	}
-	if (write_all(v->fd, p, n) == -1) {
+	if (spool_add(v, p, n) == -1) {
 		snprintf(u->error, sizeof(u->error), "hexind cannot keep the "
 		    "answer in %s: %s", spool_dir(), strerror(errno));
 		return -1;
@@ -210,7 +265,7 @@ call_setup(struct hexcall *h, size_t i, struct up_call *u)
 	struct buf	*p = &e->posts[i];
 	struct vec	*v = &e->vecs[i];
 
-	/* each attempt starts a fresh file and scan */
+	/* each attempt starts a fresh scan (its old pieces stay unread) */
 	vec_free(v);
 	v->s.v = v;
 	if ((v->y = yajl_alloc(&scan_callbacks, NULL, &v->s)) == NULL)
@@ -424,7 +479,7 @@ static const yajl_callbacks scan_callbacks = {
 static int
 scan_end(struct vec *v)
 {
-	if (v->bad || v->y == NULL || v->fd == -1 ||
+	if (v->bad || v->y == NULL || v->next == 0 ||
 	    yajl_complete_parse(v->y) != yajl_status_ok || v->s.failed)
 		return -1;
 	return !v->refused && v->count > 0 ? 0 : -1;
@@ -435,13 +490,13 @@ static void
 spool_load(struct vec *v, struct buf *b)
 {
 	char		 piece[PIECE];
-	off_t		 at = 0;
+	size_t		 at = 0;
 	ssize_t		 r;
 
-	while (v->fd >= 0 && (r = pread(v->fd, piece, sizeof(piece), at)) > 0) {
+	while ((r = spool_read(v, piece, sizeof(piece), at)) > 0) {
 		if (buf_add(b, piece, (size_t)r) == -1)
 			return;
-		at += r;
+		at += (size_t)r;
 	}
 }
 
@@ -569,7 +624,7 @@ vec_write(struct out *o, struct vec *v)
 	struct scan	 s;
 	char		 piece[PIECE];
 	yajl_handle	 y;
-	off_t		 at = 0;
+	size_t		 at = 0;
 	ssize_t		 r = 0;
 	int		 ok;
 
@@ -581,10 +636,10 @@ vec_write(struct out *o, struct vec *v)
 	if ((y = yajl_alloc(&scan_callbacks, NULL, &s)) == NULL)
 		return -1;
 	out_add(o, o->base64 ? "\"" : "[", 1);
-	while ((r = pread(v->fd, piece, sizeof(piece), at)) > 0 &&
+	while ((r = spool_read(v, piece, sizeof(piece), at)) > 0 &&
 	    yajl_parse(y, (const unsigned char *)piece, (size_t)r) ==
 	    yajl_status_ok)
-		at += r;
+		at += (size_t)r;
 	ok = r == 0 && yajl_complete_parse(y) == yajl_status_ok &&
 	    !s.failed && o->k == v->count;
 	yajl_free(y);
@@ -748,6 +803,7 @@ api_embeddings(struct call *c)
 	size_t		 i, n = 0, bad;
 
 	memset(&e, 0, sizeof(e));
+	e.spool.fd = -1;	/* (0 is the client's descriptor) */
 	if ((req = json_parse(buf_cstr(&c->body), c->body.len, err,
 	    sizeof(err))) == NULL) {
 		reply_error_param(c, NULL, "the request body is not valid "
@@ -769,7 +825,7 @@ api_embeddings(struct call *c)
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		e.vecs[i].fd = -1;	/* (0 is the client's descriptor) */
+		e.vecs[i].spool = &e.spool;
 	e.h.arg = &e;
 	e.h.parallel = c->conf->embed_parallel;
 	e.h.setup = call_setup;
@@ -790,6 +846,8 @@ out:
 		buf_free(&e.posts[i]);
 	for (i = 0; e.vecs && i < n; i++)
 		vec_free(&e.vecs[i]);
+	if (e.spool.fd >= 0)
+		(void)close(e.spool.fd);
 	free(e.posts);
 	free(e.vecs);
 	yajl_tree_free(req);

@@ -315,6 +315,19 @@ print(len(json.load(sys.stdin)["requests"]))')" -ge 2 ]
 	}
 }
 
+@test "a batch of 300 inputs is answered within 32 descriptors: one spool file for all" {
+	local inputs
+	inputs=$("$PY" -S -c 'import json; print(json.dumps(["t%d" % i for i in range(300)]))')
+	request '{"model":"'"$MODEL"'","input":'"$inputs"'}'
+	run bash -c 'ulimit -n 32 && timeout 60 "$1" <"$2" 2>>"$3"' _ "$HEXIND" "$REQ" "$ERR"
+	printf '%s' "$output" >"$RAW"
+	[ "$status" -eq 0 ]
+	verify '
+assert status == 200 and len(reqs) == 300
+assert [d["index"] for d in js["data"]] == list(range(300))
+assert raw_vectors(body)[299] == raw_vectors(direct("t299"))[0]'
+}
+
 @test "an answer that cannot be kept in TMPDIR answers 502 naming the directory" {
 	export TMPDIR=$BATS_TEST_TMPDIR/missing
 	embed '{"model":"'"$MODEL"'","input":"alpha"}'

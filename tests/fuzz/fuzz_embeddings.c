@@ -150,21 +150,24 @@ encode(struct vec *v, int base64, struct buf *floats)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
+	struct spool	 sp = { -1, 0 };
 	struct up_call	 u;
-	struct vec	 v;
+	struct vec	 v, other;
 	struct buf	 floats;
 	size_t		 cut = n > 0 ? data[0] % (n + 1) : 0;
 
 	memset(&u, 0, sizeof(u));
 	memset(&v, 0, sizeof(v));
-	v.fd = -1;
+	memset(&other, 0, sizeof(other));
+	v.spool = other.spool = &sp;
 	v.s.v = &v;
 	if ((v.y = yajl_alloc(&scan_callbacks, NULL, &v.s)) == NULL)
 		abort();
 	u.arg = &v;
-	/* as if it arrived in two pieces */
-	if (n > 0 && (on_answer(&u, (const char *)data, cut) == -1 ||
-	    on_answer(&u, (const char *)data + cut, n - cut) == -1))
+	/* as if it arrived in two pieces, another answer's between them */
+	if (on_answer(&u, (const char *)data, cut) == -1 ||
+	    spool_add(&other, "[0.5,", 5) == -1 ||
+	    on_answer(&u, (const char *)data + cut, n - cut) == -1)
 		abort();	/* no spool: the harness, not the input */
 	if (scan_end(&v) == 0) {
 		FUZZ_CHECK(v.count > 0 && !v.refused);
@@ -175,6 +178,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		buf_free(&floats);
 	}
 	vec_free(&v);
+	vec_free(&other);
+	if (sp.fd >= 0)
+		(void)close(sp.fd);
 	b64_check(data, n);
 	return 0;
 }
