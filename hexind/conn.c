@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -35,6 +36,7 @@ conn_init(struct conn *c, int in, int out, int write_timeout_ms)
 {
 	struct stat	 st;
 	struct timeval	 tv;
+	int		 one = 1;
 
 	memset(c, 0, sizeof(*c));
 	c->in = in;
@@ -46,6 +48,12 @@ conn_init(struct conn *c, int in, int out, int write_timeout_ms)
 		tv.tv_sec = write_timeout_ms / 1000;
 		tv.tv_usec = (write_timeout_ms % 1000) * 1000;
 		(void)setsockopt(out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		/* Every write is a whole head, answer or event: none should
+		 * wait for the client's delayed ACK of the one before (40 ms
+		 * an event once a kept-alive connection is past its start).
+		 * Not TCP (a unix socket): nothing to do. */
+		(void)setsockopt(out, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
 	}
 }
 

@@ -127,3 +127,22 @@ ports = [r["port"] for r in json.load(sys.stdin)["requests"]
          if r["path"].endswith("/chat/completions")]
 assert len(ports) == 3 and len(set(ports)) == 1, ports'
 }
+
+@test "the client socket is TCP_NODELAY: no event waits for the delayed ACK of the one before" {
+	# With Nagle on, a kept-alive stream's events each waited for the
+	# client's delayed ACK: 40 ms apiece.
+	export HEXIND_KEEPALIVE_REQUESTS=5
+	env_file "$BATS_TEST_TMPDIR/env"
+	PORT=$(free_port)
+	systemd-socket-activate -l "127.0.0.1:$PORT" -a --inetd \
+	    -E ASAN_OPTIONS=detect_leaks=0 strace -f -qq \
+	    -o "$BATS_TEST_TMPDIR/trace" -e trace=setsockopt \
+	    "$HEXIND" --env-file "$BATS_TEST_TMPDIR/env" \
+	    2>>"$BATS_TEST_TMPDIR/activate.err" &
+	PIDS+=($!)
+	wait_for port_open "$PORT"
+	run curl -sS -f "http://127.0.0.1:$PORT/health"
+	[ "$status" -eq 0 ]
+	wait_for grep -q 'access peer=' "$BATS_TEST_TMPDIR/activate.err"
+	grep -q 'setsockopt(1, SOL_TCP, TCP_NODELAY, \[1\], 4) = 0' "$BATS_TEST_TMPDIR/trace"
+}
