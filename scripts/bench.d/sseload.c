@@ -2,7 +2,9 @@
  *
  * C threads each run one request at a time, for S seconds or until N
  * requests are done: connect, send the request (Connection: close), read
- * the answer to its end. Per request it times, from the first byte
+ * the answer to its end. With SSELOAD_KEEPALIVE=1 in the environment each
+ * thread keeps its connection for the next request (Connection:
+ * keep-alive), as long as the server does. Per request it times, from the first byte
  * written (as wrk does), the first complete SSE event of the body and the
  * whole answer (its terminating `[DONE]` event, else the end of the body),
  * and checks the status and the number of `data:` events. At the end it
@@ -33,7 +35,7 @@
 #include <unistd.h>
 
 static const char *host, *path;
-static int port, events_want;
+static int port, events_want, keepalive;
 static char *req;
 static size_t reqlen;
 static double stop_at;
@@ -117,7 +119,7 @@ scan(struct body *b, const char *p, size_t n, double t)
 }
 
 struct conn {
-	int	 fd;
+	int	 fd;		/* -1: not connected */
 	char	 in[65536];
 	size_t	 have, off;
 	int	 eof;
@@ -175,27 +177,20 @@ getline_c(struct conn *c, char *out, size_t outsz)
 	}
 }
 
-/* One request; 0 when it is good. */
+/* Connects c when it is not; -1 on failure. */
 static int
-one(double *t_first, double *t_total)
+dial(struct conn *c)
 {
 	struct sockaddr_in	 sa;
 	struct timeval		 tv = { 10, 0 };
-	struct conn		*c;
-	struct body		 b;
-	char			 line[8192];
-	double			 t0;
-	long			 clen = -1;
-	int			 chunked = 0, status = 0, one_ = 1, rc = -1;
-	size_t			 w = 0;
+	int			 one_ = 1;
 
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
+	if (c->fd != -1)
+		return 0;
+	c->have = c->off = 0;
+	c->eof = 0;
+	if ((c->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return -1;
-	memset(&b, 0, sizeof(b));
-	c->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (c->fd == -1)
-		goto out;
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one_, sizeof(one_));
@@ -203,7 +198,24 @@ one(double *t_first, double *t_total)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
 	inet_pton(AF_INET, host, &sa.sin_addr);
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+	return connect(c->fd, (struct sockaddr *)&sa, sizeof(sa));
+}
+
+/* One request on c (connected first when it is not); 0 when it is good.
+ * c stays connected only when the answer was read to its end and the
+ * server keeps the connection. */
+static int
+one(struct conn *c, double *t_first, double *t_total)
+{
+	struct body		 b;
+	char			 line[8192];
+	double			 t0;
+	long			 clen = -1;
+	int			 chunked = 0, status = 0, rc = -1, reuse = 0;
+	size_t			 w = 0;
+
+	memset(&b, 0, sizeof(b));
+	if (dial(c) == -1)
 		goto out;
 	t0 = now();
 	while (w < reqlen) {
@@ -224,6 +236,9 @@ one(double *t_first, double *t_total)
 			break;
 		if (strncasecmp(line, "content-length:", 15) == 0)
 			clen = atol(line + 15);
+		else if (strncasecmp(line, "connection:", 11) == 0 &&
+		    strcasestr(line + 11, "close"))
+			reuse = -1;
 		else if (strncasecmp(line, "transfer-encoding:", 18) == 0 &&
 		    strcasestr(line + 18, "chunked"))
 			chunked = 1;
@@ -236,8 +251,16 @@ one(double *t_first, double *t_total)
 			if (getline_c(c, line, sizeof(line)) == -1)
 				goto out;
 			size = strtol(line, NULL, 16);
-			if (size <= 0)
+			if (size <= 0) {
+				/* the trailer, to its empty line */
+				do {
+					if (getline_c(c, line,
+					    sizeof(line)) == -1)
+						goto out;
+				} while (line[0] != '\0');
+				reuse = reuse == 0;
 				break;
+			}
 			while (size > 0) {
 				size_t k;
 
@@ -252,7 +275,7 @@ one(double *t_first, double *t_total)
 			}
 			if (getline_c(c, line, sizeof(line)) == -1)
 				goto out;
-			if (b.last)
+			if (b.last && !keepalive)
 				break;
 		}
 	} else {
@@ -268,7 +291,11 @@ one(double *t_first, double *t_total)
 				c->off += k;
 				got += (long)k;
 			}
-			if ((clen >= 0 && got >= clen) || b.last)
+			if (clen >= 0 && got >= clen) {
+				reuse = reuse == 0;
+				break;
+			}
+			if (b.last && !keepalive)
 				break;
 			if (fill(c) <= 0) {
 				if (c->eof && clen < 0)
@@ -289,22 +316,28 @@ one(double *t_first, double *t_total)
 	*t_total = (b.last ? b.last : now()) - t0;
 	rc = 0;
 out:
-	if (c->fd != -1)
+	if (c->fd != -1 && !(keepalive && rc == 0 && reuse == 1)) {
 		close(c->fd);
-	free(c);
+		c->fd = -1;
+	}
 	return rc;
 }
 
 static void *
 worker(void *arg)
 {
+	struct conn	*c;
+
 	(void)arg;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->fd = -1;
 	while (now() < stop_at) {
 		double f, t;
 
 		if (atomic_fetch_add(&started, 1) >= maxreq)
 			break;
-		if (one(&f, &t) == -1) {
+		if (one(c, &f, &t) == -1) {
 			atomic_fetch_add(&errors, 1);
 			continue;
 		}
@@ -317,6 +350,9 @@ worker(void *arg)
 		}
 		pthread_mutex_unlock(&mu);
 	}
+	if (c->fd != -1)
+		close(c->fd);
+	free(c);
 	return NULL;
 }
 
@@ -366,6 +402,8 @@ main(int argc, char **argv)
 	secs = atof(argv[6]);
 	maxreq = atol(argv[7]);
 	events_want = atoi(argv[8]);
+	keepalive = getenv("SSELOAD_KEEPALIVE") != NULL &&
+	    strcmp(getenv("SSELOAD_KEEPALIVE"), "1") == 0;
 	if (conns < 1 || conns > 1024 || secs <= 0 || maxreq < 1)
 		return 2;
 	if ((f = fopen(argv[4], "rb")) == NULL)
@@ -386,8 +424,9 @@ main(int argc, char **argv)
 		return 2;
 	p = req;
 	p += sprintf(p, "POST %s HTTP/1.1\r\nHost: %s:%d\r\n"
-	    "Connection: close\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %ld\r\n", path, host, port, blen);
+	    "Connection: %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %ld\r\n", path, host, port,
+	    keepalive ? "keep-alive" : "close", blen);
 	for (k = 9; k < argc; k++)
 		p += sprintf(p, "%s\r\n", argv[k]);
 	p += sprintf(p, "\r\n");
