@@ -34,7 +34,7 @@
 #define INPUTS_MAX	2048
 #define SCAN_DEPTH	8
 #define PIECE		65536		/* bytes read or written at once */
-#define RAW_PIECE	(3 * 4096)	/* float32 bytes base64-encoded at once */
+#define RAW_PIECE	(3 * 4096)	/* float32 bytes encoded at a time */
 
 struct vec;
 struct out;
@@ -655,6 +655,16 @@ sink_client(void *arg, const char *p, size_t n)
 	return reply_body(arg, p, n);
 }
 
+static const char list_open[] = "{\"object\":\"list\",\"data\":[";
+
+/* What comes before entry i's numbers, in head; its length. */
+static int
+entry_head(char *head, size_t size, size_t i)
+{
+	return snprintf(head, size, "%s{\"object\":\"embedding\",\"index\":%zu,"
+	    "\"embedding\":", i > 0 ? "," : "", i);
+}
+
 static void
 answer(struct embed *e)
 {
@@ -679,24 +689,23 @@ answer(struct embed *e)
 		return;
 	}
 	/* the model's name as a JSON string, then what ends the answer */
-	rc = json_str(g, e->vecs[0].model[0] ? e->vecs[0].model : e->model);
-	if (rc == 0 && json_take(g, &model) == 0)
+	if (json_str(g, e->vecs[0].model[0] ? e->vecs[0].model : e->model)) {
+		yajl_gen_free(g);
+		rc = -1;
+	} else {
+		rc = json_take(g, &model);	/* which frees g */
+	}
+	if (rc == 0)
 		rc = buf_printf(&tail, "],\"model\":%s,\"usage\":{"
 		    "\"prompt_tokens\":%lld,\"total_tokens\":%lld}}",
 		    buf_cstr(&model), prompt, total);
-	else {
-		yajl_gen_free(g);
-		rc = -1;
-	}
 	if (rc == -1) {
 		reply_error(e->c, 500, NULL, "out of memory");
 		goto out;
 	}
-	length = (long long)strlen("{\"object\":\"list\",\"data\":[") +
-	    (long long)tail.len;
+	length = (long long)strlen(list_open) + (long long)tail.len;
 	for (i = 0; i < e->h.n; i++)
-		length += (i > 0) + snprintf(head, sizeof(head), "{\"object\":"
-		    "\"embedding\",\"index\":%zu,\"embedding\":", i) +
+		length += entry_head(head, sizeof(head), i) +
 		    vec_length(&e->vecs[i], e->base64) + 1;
 	rollout_embeddings(e->c, e->h.n, e->vecs[0].count, prompt, total);
 	if (reply_head(e->c, 200, "application/json", length, NULL) == -1)
@@ -704,12 +713,9 @@ answer(struct embed *e)
 	o->sink = sink_client;
 	o->arg = e->c;
 	o->base64 = e->base64;
-	out_adds(o, "{\"object\":\"list\",\"data\":[");
+	out_adds(o, list_open);
 	for (i = 0; i < e->h.n; i++) {
-		if (i > 0)
-			out_add(o, ",", 1);
-		(void)snprintf(head, sizeof(head), "{\"object\":\"embedding\","
-		    "\"index\":%zu,\"embedding\":", i);
+		(void)entry_head(head, sizeof(head), i);
 		out_adds(o, head);
 		if (vec_write(o, &e->vecs[i]) == -1)
 			break;
