@@ -4,11 +4,11 @@
  * requests are done: connect, send the request (Connection: close), read
  * the answer to its end. With SSELOAD_KEEPALIVE=1 in the environment each
  * thread keeps its connection for the next request (Connection:
- * keep-alive), as long as the server does. Per request it times, from the first byte
- * written (as wrk does), the first complete SSE event of the body and the
- * whole answer (its terminating `[DONE]` event, else the end of the body),
- * and checks the status and the number of `data:` events. At the end it
- * prints one line of key=value figures.
+ * keep-alive), as long as the server does. Per request it times, from
+ * the first byte written (as wrk does), the first complete SSE event of
+ * the body and the whole answer (its terminating `[DONE]` event, else the
+ * end of the body), and checks the status and the number of `data:`
+ * events. At the end it prints one line of key=value figures.
  *
  * sseload HOST PORT PATH BODYFILE CONNS SECONDS MAXREQ EVENTS [HEADER...]
  *
