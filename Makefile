@@ -44,7 +44,7 @@ all: hexind/hexind
 # make STATIC=1: hexind/hexind is the static build. libcurl (HTTP and
 # HTTPS over OpenSSL only, from Debian's curl source: scripts/build-curl),
 # OpenSSL and yajl are linked in; only libc stays shared. A process starts
-# in a tenth of the time (README, Performance). make install puts the
+# in an eighth of the time (README, Performance). make install puts the
 # static build in place unless STATIC=0; plain make and make run build
 # the dynamic one, which needs no source package.
 STATIC	?=
