@@ -49,4 +49,15 @@ fuzz_quiet(void)
 	log_set_level(LOG_LVL_ERROR);
 }
 
+/* The LLVMFuzzerInitialize of a target that needs nothing else. */
+#define FUZZ_INITIALIZE_QUIET						\
+int									\
+LLVMFuzzerInitialize(int *argc, char ***argv)				\
+{									\
+	(void)argc;							\
+	(void)argv;							\
+	fuzz_quiet();							\
+	return 0;							\
+}
+
 #endif

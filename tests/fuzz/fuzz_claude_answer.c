@@ -11,14 +11,7 @@
 
 #define CREATED	1700000000LL
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 static void
 answer(yajl_val msg)

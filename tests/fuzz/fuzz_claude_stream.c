@@ -21,14 +21,7 @@ struct run {
 	int			 stopped;
 };
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 static int
 chunk(void *arg, const char *json, size_t n)

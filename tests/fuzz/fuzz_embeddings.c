@@ -13,14 +13,7 @@
 
 #include "../../hexind/api_embeddings.c"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 /* An independent decoder, RFC 4648's standard alphabet. */
 static int

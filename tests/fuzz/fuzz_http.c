@@ -17,14 +17,7 @@
 #define MAX_BODY		33554432ULL	/* HEXIND_MAX_BODY_BYTES */
 #define SMALL_BODY		64ULL
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 /* What serve() and its helpers read of a request, parsed or not. */
 static void

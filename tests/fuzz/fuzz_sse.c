@@ -13,14 +13,7 @@
 #define SMALL_LINE	16
 #define STOP_RC		7
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 /* Each event as <len><event>\0<len><data>, so two runs compare bytewise. */
 static int
