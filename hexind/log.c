@@ -132,18 +132,15 @@ log_msg(enum log_level l, const char *fmt, ...)
 		sink = sink_pick();
 	switch (sink) {
 	case SINK_STDERR:
-		/* One write(2) per line keeps lines whole between processes. */
-		n = snprintf(out, sizeof(out), "hexind[%ld]: %s: %s\n",
-		    (long)getpid(), level_names[l], line);
-		if (n > 0)
-			(void)!write(STDERR_FILENO, out,
-			    (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
-		break;
 	case SINK_STREAM:
 		/* journald reads the priority from a "<N>" prefix and adds
 		 * the name and PID itself. */
-		n = snprintf(out, sizeof(out), "<%d>%s: %s\n", level_prio[l],
-		    level_names[l], line);
+		n = sink == SINK_STREAM ?
+		    snprintf(out, sizeof(out), "<%d>%s: %s\n", level_prio[l],
+		    level_names[l], line) :
+		    snprintf(out, sizeof(out), "hexind[%ld]: %s: %s\n",
+		    (long)getpid(), level_names[l], line);
+		/* One write(2) per line keeps lines whole between processes. */
 		if (n > 0)
 			(void)!write(STDERR_FILENO, out,
 			    (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
