@@ -84,10 +84,11 @@ sink_pick(void)
 	return SINK_SYSLOG;
 }
 
-/* Copies n bytes of src into dst as printable ASCII, escaping the rest as
- * \xHH, so no client-supplied byte can forge or split a log line. */
-size_t
-log_clean(char *dst, size_t dstsz, const char *src, size_t n)
+/* Copies n bytes of src into dst, escaping as \\xHH every byte that
+ * could split or forge a log line or drive a terminal: control bytes and
+ * DEL always; spaces, backslashes and non-ASCII too in a field. */
+static size_t
+escape(char *dst, size_t dstsz, const char *src, size_t n, int fields)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t	 i, o = 0;
@@ -97,7 +98,8 @@ log_clean(char *dst, size_t dstsz, const char *src, size_t n)
 		return 0;
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)src[i];
-		if (c > 0x20 && c < 0x7f && c != '\\') {
+		if (c >= 0x20 && c != 0x7f && !(fields && (c == ' ' ||
+		    c == '\\' || c > 0x7f))) {
 			if (o + 1 >= dstsz)
 				break;
 			dst[o++] = (char)c;
@@ -114,20 +116,32 @@ log_clean(char *dst, size_t dstsz, const char *src, size_t n)
 	return o;
 }
 
+/* A field of the access line: printable ASCII but for the backslash
+ * stays, everything else is escaped, so fields stay apart. */
+size_t
+log_clean(char *dst, size_t dstsz, const char *src, size_t n)
+{
+	return escape(dst, dstsz, src, n, 1);
+}
+
 void
 log_msg(enum log_level l, const char *fmt, ...)
 {
-	char	 line[2048], out[2100];
+	char	 raw[2048], line[2048], out[2100];
 	va_list	 ap;
 	int	 n;
 
 	if (l > max_level)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
+	/* A message may carry text from outside (an upstream's error, a
+	 * client's model name): one line, whatever it holds. */
+	(void)escape(line, sizeof(line), raw,
+	    (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1, 0);
 	if (sink == SINK_UNSET)
 		sink = sink_pick();
 	switch (sink) {

@@ -79,3 +79,17 @@ no_header() {
 	[ "$status" -eq 0 ]
 	assert_anthropic_error 400 invalid_request_error
 }
+
+@test "an upstream message with line breaks and escape bytes stays on one log line" {
+	local forged=$'bad thing\nhexind[1]: info: access peer=6.6.6.6:1 method=POST id=FORGED\n\e[31mred'
+	fake_set "$("$PY" -S -c 'import json,sys; print(json.dumps({"chat_envelope_error": {"status_code": 400, "status_msg": sys.argv[1]}}))' "$forged")"
+	post /v1/chat/completions '{"model":"gpt-4o","messages":[{"role":"user","content":"x"}]}'
+	assert_status 400
+	# the client's answer carries the message as sent, JSON-escaped
+	[[ $(json "j['error']['message']") == *"id=FORGED"* ]]
+	[ "$(grep -c FORGED "$ERR")" -eq 1 ]
+	grep FORGED "$ERR" | grep -q '^hexind\[[0-9]*\]: [a-z]*: .*bad thing\\x0ahexind\[1\]: '
+	! grep -q '^hexind\[1\]:' "$ERR" || false
+	! grep -q $'\e' "$ERR" || false
+	grep -q 'x1b\[31mred' "$ERR"
+}
