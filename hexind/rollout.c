@@ -729,13 +729,30 @@ secret_header(const char *name)
 	return 0;
 }
 
+/* What the capture keeps of a credential: the scheme when it is one of
+ * the known words (no byte of the client's own), never the rest. */
+static const char *
+masked(const char *val)
+{
+	static const char *const schemes[] = { "Bearer ***", "Basic ***",
+	    "Digest ***", "Negotiate ***", "NTLM ***" };
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		n = strlen(schemes[i]) - 3;	/* "Bearer " */
+		if (strncasecmp(val, schemes[i], n) == 0)
+			return schemes[i];
+	}
+	return "***";
+}
+
 /* The request's header fields, one member per name (repeats joined by
- * ", "), credentials masked: "Bearer ***", "***". */
+ * ", "), credentials masked whole: "Bearer ***", "***". */
 static int
 gen_headers(yajl_gen g, const struct http_req *q)
 {
 	struct buf	 v;
-	const char	*name, *val, *sp;
+	const char	*name, *val;
 	size_t		 i, j;
 	int		 rc = yajl_gen_map_open(g);
 
@@ -754,11 +771,9 @@ gen_headers(yajl_gen g, const struct http_req *q)
 			val = q->fields[j].value;
 			if (v.len)
 				rc = buf_adds(&v, ", ");
-			if (rc == 0 && secret_header(name)) {
-				sp = strchr(val, ' ');
-				rc = (sp ? buf_add(&v, val, (size_t)(sp - val +
-				    1)) : 0) || buf_adds(&v, "***");
-			} else if (rc == 0)
+			if (rc == 0 && secret_header(name))
+				rc = buf_adds(&v, masked(val));
+			else if (rc == 0)
 				rc = buf_adds(&v, val);
 		}
 		rc = rc || json_str(g, name) ||

@@ -65,6 +65,27 @@ h = rec["headers"]
 assert (h["x-api-key"], h["Cookie"], h["X-Upstream-Token"]) == ("***", "***", "***"), h'
 }
 
+@test "a credential header is masked whole, whatever follows the key, cookies too" {
+	local k2=second-key-Z1x2C3v4
+	export HEXIND_API_KEYS=$KEY,$k2
+	post /v1/chat/completions '{"model":"gpt-4o","messages":'"$HI"'}' \
+	    "x-api-key: $k2 (backup)" "Proxy-Authorization: $k2 is-my-key" \
+	    "Cookie: session=$k2; other=1" "X-Token: bearer $k2"
+	assert_status 200
+	! grep -rqF -e Z1x2C3v4 -e second-key "$LOGS" || false
+	captured '
+h = rec["headers"]
+assert (h["x-api-key"], h["Proxy-Authorization"], h["Cookie"], h["X-Token"]) == ("***", "***", "***", "Bearer ***"), h'
+	# authenticated by x-api-key, with the key and more in Authorization
+	local body='{"model":"gpt-4o","messages":'"$HI"'}'
+	printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nx-api-key: %s\r\nAuthorization: %s is-my-key\r\nContent-Length: %d\r\n\r\n%s' \
+	    "$KEY" "$k2" ${#body} "$body" >"$REQ"
+	run _post
+	assert_status 200
+	! grep -rqF -e Z1x2C3v4 -e second-key "$LOGS" || false
+	captured 'assert len(recs) == 2 and recs[1]["headers"]["Authorization"] == "***", recs'
+}
+
 @test "a chat stream is captured as the message it assembles to, tool calls and reasoning too" {
 	fake_set '{"chat_tools":true,"chat_reasoning":true}'
 	post /v1/chat/completions '{"model":"deepseek-r1","stream":true,"stream_options":{"include_usage":true},"messages":'"$HI"'}'
