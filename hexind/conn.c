@@ -31,23 +31,34 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Sets the socket's send timeout to ms (at least 1: 0 means never). */
+static void
+send_timeout(struct conn *c, long long ms)
+{
+	struct timeval	 tv;
+
+	if (ms < 1)
+		ms = 1;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	(void)setsockopt(c->out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
 void
 conn_init(struct conn *c, int in, int out, int write_timeout_ms)
 {
 	struct stat	 st;
-	struct timeval	 tv;
 	int		 one = 1;
 
 	memset(c, 0, sizeof(*c));
 	c->in = in;
 	c->out = out;
+	c->write_timeout_ms = write_timeout_ms;
 	buf_init(&c->rbuf, 0);
 	c->sock = fstat(in, &st) == 0 && S_ISSOCK(st.st_mode);
 	if (c->sock) {
 		/* A client that stops reading must not hold us forever. */
-		tv.tv_sec = write_timeout_ms / 1000;
-		tv.tv_usec = (write_timeout_ms % 1000) * 1000;
-		(void)setsockopt(out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		send_timeout(c, write_timeout_ms);
 		/* Every write is a whole head, answer or event: none should
 		 * wait for the client's delayed ACK of the one before (40 ms
 		 * an event once a kept-alive connection is past its start).
@@ -97,27 +108,46 @@ conn_read(struct conn *c, long long deadline)
 	}
 }
 
-/* Writes all n bytes; -1 once the client is gone (and ever after). */
+/* Writes all n bytes; -1 once the client is gone (and ever after). On a
+ * socket the whole write has one deadline, the write timeout from its
+ * start: SO_SNDTIMEO alone would give each partial write(2) the whole
+ * timeout again, and a client that never reads would hold the process
+ * two or three times as long. */
 int
 conn_write(struct conn *c, const void *p, size_t n)
 {
 	const char	*s = p;
+	long long	 start = 0, left;
+	int		 shortened = 0;
 	ssize_t		 w;
 
 	if (c->failed)
 		return -1;
+	if (c->sock)
+		start = now_ms();
 	while (n > 0) {
 		w = write(c->out, s, n);
 		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0) {
+			w = 0;
+		else if (w <= 0) {
 			c->failed = 1;
 			return -1;
 		}
 		s += w;
 		n -= (size_t)w;
 		c->bytes_out += (size_t)w;
+		if (n == 0 || !c->sock)
+			continue;
+		left = start + c->write_timeout_ms - now_ms();
+		if (left <= 0) {
+			c->failed = 1;
+			return -1;
+		}
+		send_timeout(c, left);
+		shortened = 1;
 	}
+	if (shortened)
+		send_timeout(c, c->write_timeout_ms);
 	return 0;
 }
 

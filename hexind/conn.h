@@ -16,6 +16,7 @@ struct conn {
 	struct buf	 rbuf;		/* read, not yet consumed */
 	size_t		 bytes_out;
 	int		 failed;	/* a write failed: the client is gone */
+	int		 write_timeout_ms; /* a whole write, on a socket */
 	size_t		 junk;		/* bytes dropped after the request */
 	int		 keep;		/* keep-alive: bytes after the request
 					   are the next one, kept in rbuf */

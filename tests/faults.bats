@@ -307,6 +307,7 @@ calls() {
 #   event        reads until the first event of a stream is complete
 #   read         reads to the end
 #   close        closes; reset: closes with a TCP reset (SO_LINGER 0)
+#   shut         half-closes: shutdown(SHUT_WR), still reading
 # With DRV_SMALLBUF=1 the socket buffers on both sides are a few KiB, so a
 # client that stops reading soon blocks hexind's writes.
 DRIVER='
@@ -403,6 +404,9 @@ for step in plan:
     elif name == "read":
         while not eof:
             pull(0.5)
+    elif name == "shut":
+        cl.shutdown(socket.SHUT_WR)
+        closed = time.time()
     elif name in ("close", "reset"):
         if name == "reset":
             cl.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -561,6 +565,17 @@ upstream_stopped() {
 	within 2
 	check error 504 "no data from hexin for 0.300 s"
 	wait_for fake_streams 'len(s) == 9 and all(x["disconnected"] for x in s)'
+}
+
+@test "a client that half-closes once its request is sent is treated as gone: Hexin hung up on, 499 logged" {
+	fake_set '{"chat_delay": 30}'
+	kind chat
+	write_request "$P" "$B" "$H"
+	drive chat send upstream:1 shut read
+	exited_within 2
+	upstream_stopped 1
+	[ ! -s "$RAW" ]
+	grep -q 'access .* status=499 ' "$ERR"
 }
 
 @test "a silent Hexin is retried HEXIND_RETRIES times before the 504" {
@@ -942,6 +957,20 @@ assert t and max(t) * 1e6 < int(sys.argv[1]), (t, sys.argv[1])' "$D_CLOSED"
 	[ "$D_RC" = 0 ]
 	[ "$D_CLOSED" -eq 0 ]
 	((D_EXITED - D_FIRST < 3000000))
+	wait_for fake_streams 'len(s) == 1 and s[0]["disconnected"] and not s[0]["finished"]'
+}
+
+@test "a client that never reads holds its process for HEXIND_BODY_TIMEOUT in all, not per partial write" {
+	export HEXIND_BODY_TIMEOUT=2
+	fake_set '{"chat_pad": 4000000, "chat_chunks": 500, "chat_chunk_delay": 0.01}'
+	kind chat-stream
+	write_request "$P" "$B" "$H"
+	DRV_SMALLBUF=1 drive chat-stream send event
+	[ "$D_RC" = 0 ]
+	# the stall begins after the first event and is given the whole
+	# timeout; the process's whole life is that and a second's slack
+	((D_EXITED - D_FIRST >= 2000000))
+	((D_EXITED - D_START < 3000000))
 	wait_for fake_streams 'len(s) == 1 and s[0]["disconnected"] and not s[0]["finished"]'
 }
 
