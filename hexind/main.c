@@ -150,7 +150,7 @@ body_read(struct call *c, const struct http_req *r, const char **why)
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	struct conn	*cn = c->conn;
 	struct chunked	 ch;
-	size_t		 used;
+	size_t		 used, cap;
 	ssize_t		 n;
 	int		 rc;
 
@@ -161,6 +161,16 @@ body_read(struct call *c, const struct http_req *r, const char **why)
 		return -1;
 	chunked_init(&ch, c->conf->max_body_bytes);
 	for (;;) {
+		if (r->body == BODY_LENGTH && cn->rbuf.len == r->length &&
+		    c->body.data == NULL) {
+			/* The body and nothing after it, the usual case: the
+			 * read buffer becomes the body, not a second copy. */
+			cap = c->body.cap;
+			c->body = cn->rbuf;
+			c->body.cap = cap;
+			buf_init(&cn->rbuf, 0);
+			return 0;
+		}
 		if (r->body == BODY_LENGTH && cn->rbuf.len >= r->length) {
 			if (buf_add(&c->body, cn->rbuf.data,
 			    (size_t)r->length) == -1)
