@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "body.h"
 #include "claude.h"
 #include "hexcall.h"
 #include "hexin.h"
@@ -896,12 +897,8 @@ api_chat(struct call *c)
 
 	memset(&ch, 0, sizeof(ch));
 	buf_init(&body, 0);
-	if ((req = json_parse(buf_cstr(&c->body), c->body.len, err,
-	    sizeof(err))) == NULL) {
-		reply_error_param(c, NULL, "the request body is not valid "
-		    "JSON: %s", err);
+	if ((req = body_json(c)) == NULL)
 		return;
-	}
 	if (validate(c, req) == -1)
 		goto out_req;
 	v = json_get(req, "model");

@@ -24,6 +24,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "api.h"
+#include "body.h"
 #include "b64.h"
 #include "hexcall.h"
 #include "json.h"
@@ -804,18 +805,13 @@ void
 api_embeddings(struct call *c)
 {
 	struct embed	 e;
-	char		 err[256];
 	yajl_val	 req;
 	size_t		 i, n = 0, bad;
 
 	memset(&e, 0, sizeof(e));
 	e.spool.fd = -1;	/* (0 is the client's descriptor) */
-	if ((req = json_parse(buf_cstr(&c->body), c->body.len, err,
-	    sizeof(err))) == NULL) {
-		reply_error_param(c, NULL, "the request body is not valid "
-		    "JSON: %s", err);
+	if ((req = body_json(c)) == NULL)
 		return;
-	}
 	if (validate(c, req, &e) == -1)
 		goto out;
 	snprintf(c->model, sizeof(c->model), "%s", e.model);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "body.h"
 #include "claude.h"
 #include "hexcall.h"
 #include "json.h"
@@ -342,12 +343,8 @@ api_messages(struct call *c)
 	yajl_val	 req;
 	size_t		 bad;
 
-	if ((req = json_parse(buf_cstr(&c->body), c->body.len, err,
-	    sizeof(err))) == NULL) {
-		reply_error(c, 400, NULL, "the request body is not valid JSON: "
-		    "%s", err);
+	if ((req = body_json(c)) == NULL)
 		return;
-	}
 	if (validate(c, req) == -1) {
 		yajl_tree_free(req);
 		return;

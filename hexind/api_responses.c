@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "body.h"
 #include "hexcall.h"
 #include "ids.h"
 #include "json.h"
@@ -94,16 +95,12 @@ api_responses(struct call *c)
 {
 	struct resp	*r;
 	const char	*sid = http_header(c->req, "x-session-id");
-	char		 session[ID_MAX + 1], err[256];
+	char		 session[ID_MAX + 1];
 	yajl_val	 req, v;
 	size_t		 bad;
 
-	if ((req = json_parse(buf_cstr(&c->body), c->body.len, err,
-	    sizeof(err))) == NULL) {
-		reply_error_param(c, NULL, "the request body is not valid "
-		    "JSON: %s", err);
+	if ((req = body_json(c)) == NULL)
 		return;
-	}
 	v = json_get(req, "model");
 	if (!YAJL_IS_OBJECT(req) || !YAJL_IS_STRING(v) ||
 	    v->u.string[0] == '\0') {

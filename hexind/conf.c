@@ -70,6 +70,9 @@ static const struct setting settings[] = {
 	    "limit of header fields" },
 	{ "HEXIND_MAX_BODY_BYTES", K_COUNT, "33554432", O(max_body_bytes),
 	    1024, 1073741824, "limit of a request body" },
+	{ "HEXIND_MAX_JSON_VALUES", K_COUNT, "1000000", O(max_json_values),
+	    1000, 100000000, "limit of the values in a request body, object "
+	    "keys included (413 past it)" },
 	{ "HEXIND_KEEPALIVE_REQUESTS", K_COUNT, "1", O(keepalive_requests),
 	    1, 100000, "requests one client connection may carry (1: no "
 	    "keep-alive)" },

@@ -28,6 +28,7 @@ struct conf {
 	size_t		 max_header_bytes;
 	size_t		 max_headers;
 	size_t		 max_body_bytes;
+	size_t		 max_json_values;
 	size_t		 keepalive_requests;
 	int		 keepalive_timeout_ms;
 	int		 header_timeout_ms;

@@ -137,64 +137,212 @@ json_take(yajl_gen g, struct buf *out)
 	return rc;
 }
 
-/* Whether the text nests arrays and objects deeper than JSON_MAX_DEPTH:
- * yajl builds and frees trees by recursion, so a body of a few hundred
- * thousand brackets would overflow the stack, and its generator writes
- * no more than 128 levels anyway. */
+/* One pass over the text before yajl sees it. It finds nesting deeper
+ * than JSON_MAX_DEPTH (yajl builds and frees trees by recursion, so a
+ * body of a few hundred thousand brackets would overflow the stack, and
+ * its generator writes no more than 128 levels anyway), and counts the
+ * values a tree of it would hold, object keys included: a token starts
+ * at a quote, a bracket, a literal's first letter or a number's first
+ * character, outside strings and comments. The count bounds the tree's
+ * memory before it is built. */
 static int
-too_deep(const char *p, size_t n)
+scan(const char *p, size_t n, size_t *values)
 {
-	size_t	 i, depth = 0;
-	int	 in_str = 0;
+	size_t	 i, depth = 0, count = 0;
+	int	 in_str = 0, in_num = 0;
+	char	 ch;
 
 	for (i = 0; i < n; i++) {
+		ch = p[i];
 		if (in_str) {
-			if (p[i] == '\\')
+			if (ch == '\\')
 				i++;
-			else if (p[i] == '"')
+			else if (ch == '"')
 				in_str = 0;
-		} else if (p[i] == '"')
+			continue;
+		}
+		if ((ch >= '0' && ch <= '9') || ch == '-' || ch == '+' ||
+		    ch == '.' || ch == 'e' || ch == 'E') {
+			count += !in_num && ch != 'e' && ch != 'E';
+			in_num = 1;
+			continue;
+		}
+		in_num = 0;
+		/* yajl_tree_parse allows comments where space may be; a
+		 * quote or a bracket in one is no token, and must not hide
+		 * the ones that follow. */
+		if (ch == '/' && i + 1 < n && p[i + 1] == '/') {
+			while (i < n && p[i] != '\n')
+				i++;
+		} else if (ch == '/' && i + 1 < n && p[i + 1] == '*') {
+			for (i += 2; i + 1 < n && !(p[i] == '*' &&
+			    p[i + 1] == '/'); i++)
+				;
+			i++;
+		} else if (ch == '"') {
 			in_str = 1;
-		else if (p[i] == '[' || p[i] == '{') {
+			count++;
+		} else if (ch == '[' || ch == '{') {
+			count++;
 			if (++depth > JSON_MAX_DEPTH)
-				return 1;
-		} else if ((p[i] == ']' || p[i] == '}') && depth > 0)
+				return -1;
+		} else if ((ch == ']' || ch == '}') && depth > 0)
 			depth--;
+		else if (ch == 't' || ch == 'f' || ch == 'n')
+			count++;
 	}
+	*values = count;
 	return 0;
+}
+
+/* Parses n bytes of JSON into a tree, refusing more than max_values
+ * values (0: no limit); NULL with a one-line message, and *toomany set
+ * when the count was the reason. With nul, p[n] is a NUL already and the
+ * text is parsed where it lies. */
+static yajl_val
+parse(const char *p, size_t n, int nul, size_t max_values, int *toomany,
+    char *err, size_t errsz)
+{
+	char		 ebuf[256];
+	char		*s = NULL, *nl;
+	size_t		 values;
+	yajl_val	 v;
+
+	*toomany = 0;
+	if (memchr(p, '\0', n) != NULL) {
+		snprintf(err, errsz, "NUL byte in JSON text");
+		return NULL;
+	}
+	if (scan(p, n, &values) == -1) {
+		snprintf(err, errsz, "JSON nested deeper than %d levels",
+		    JSON_MAX_DEPTH);
+		return NULL;
+	}
+	if (max_values && values > max_values) {
+		*toomany = 1;
+		snprintf(err, errsz, "more than %zu JSON values (%zu, object "
+		    "keys included)", max_values, values);
+		return NULL;
+	}
+	/* yajl_tree_parse wants a NUL-terminated string. */
+	if (!nul) {
+		if ((s = malloc(n + 1)) == NULL) {
+			snprintf(err, errsz, "out of memory");
+			return NULL;
+		}
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	ebuf[0] = '\0';
+	v = yajl_tree_parse(s ? s : p, ebuf, sizeof(ebuf));
+	free(s);
+	if (v == NULL) {
+		if ((nl = strchr(ebuf, '\n')) != NULL)
+			*nl = '\0';
+		snprintf(err, errsz, "%s", ebuf[0] ? ebuf : "invalid JSON");
+	}
+	return v;
 }
 
 /* Parses n bytes of JSON into a tree; NULL with a one-line message. */
 yajl_val
 json_parse(const char *p, size_t n, char *err, size_t errsz)
 {
-	char		 ebuf[256];
-	char		*s, *nl;
-	yajl_val	 v;
+	int	 toomany;
 
-	if (memchr(p, '\0', n) != NULL) {
-		snprintf(err, errsz, "NUL byte in JSON text");
+	return parse(p, n, 0, 0, &toomany, err, errsz);
+}
+
+/* The length of s's longest prefix of at most max bytes that ends on a
+ * character's boundary (s is valid UTF-8: yajl checked). */
+static int
+utf8_prefix(const char *s, int max)
+{
+	int	 n = (int)strnlen(s, (size_t)max + 1);
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A key that one of v's objects holds twice, or NULL: *dup set, 0; -1
+ * when out of memory. Small objects are compared pair by pair, larger
+ * ones through a sorted copy of their keys. */
+static int
+dup_key(yajl_val v, const char **dup)
+{
+	const char	**keys;
+	size_t		  i, j, len;
+
+	if (YAJL_IS_ARRAY(v)) {
+		for (i = 0; i < v->u.array.len && *dup == NULL; i++)
+			if (dup_key(v->u.array.values[i], dup) == -1)
+				return -1;
+		return 0;
+	}
+	if (!YAJL_IS_OBJECT(v))
+		return 0;
+	len = v->u.object.len;
+	if (len <= 16) {
+		for (i = 0; i < len && *dup == NULL; i++)
+			for (j = i + 1; j < len && *dup == NULL; j++)
+				if (strcmp(v->u.object.keys[i],
+				    v->u.object.keys[j]) == 0)
+					*dup = v->u.object.keys[i];
+	} else {
+		if ((keys = malloc(len * sizeof(*keys))) == NULL)
+			return -1;
+		memcpy(keys, v->u.object.keys, len * sizeof(*keys));
+		qsort(keys, len, sizeof(*keys), key_cmp);
+		for (i = 1; i < len && *dup == NULL; i++)
+			if (strcmp(keys[i - 1], keys[i]) == 0)
+				*dup = keys[i];
+		free(keys);
+	}
+	for (i = 0; i < len && *dup == NULL; i++)
+		if (dup_key(v->u.object.values[i], dup) == -1)
+			return -1;
+	return 0;
+}
+
+/* A client's JSON document, n bytes and a NUL: at most max_values
+ * values (0: no limit), no object with a key twice (RFC 8259 leaves such
+ * a document's meaning to the reader, and hexind and Hexin could read it
+ * differently). NULL with a one-line message and *fault: JSON_INVALID,
+ * JSON_DUP_KEY, JSON_TOO_MANY, or JSON_NO_MEMORY. */
+yajl_val
+json_parse_document(const char *p, size_t n, size_t max_values,
+    enum json_fault *fault, char *err, size_t errsz)
+{
+	const char	*dup = NULL;
+	yajl_val	 v;
+	int		 toomany;
+
+	if ((v = parse(p, n, 1, max_values, &toomany, err, errsz)) == NULL) {
+		*fault = toomany ? JSON_TOO_MANY : JSON_INVALID;
 		return NULL;
 	}
-	if (too_deep(p, n)) {
-		snprintf(err, errsz, "JSON nested deeper than %d levels",
-		    JSON_MAX_DEPTH);
-		return NULL;
-	}
-	/* yajl_tree_parse wants a NUL-terminated string. */
-	if ((s = malloc(n + 1)) == NULL) {
+	if (dup_key(v, &dup) == -1) {
+		yajl_tree_free(v);
+		*fault = JSON_NO_MEMORY;
 		snprintf(err, errsz, "out of memory");
 		return NULL;
 	}
-	memcpy(s, p, n);
-	s[n] = '\0';
-	ebuf[0] = '\0';
-	v = yajl_tree_parse(s, ebuf, sizeof(ebuf));
-	free(s);
-	if (v == NULL) {
-		if ((nl = strchr(ebuf, '\n')) != NULL)
-			*nl = '\0';
-		snprintf(err, errsz, "%s", ebuf[0] ? ebuf : "invalid JSON");
+	if (dup != NULL) {
+		*fault = JSON_DUP_KEY;
+		snprintf(err, errsz, "the key \"%.*s\" appears twice in one "
+		    "object", utf8_prefix(dup, 100), dup);
+		yajl_tree_free(v);
+		return NULL;
 	}
 	return v;
 }

@@ -32,6 +32,12 @@ int	json_knull(yajl_gen, const char *key);
 int	json_take(yajl_gen, struct buf *);
 int	json_utf8_valid(const char *, size_t);
 yajl_val json_parse(const char *, size_t, char *err, size_t errsz);
+
+enum json_fault {
+	JSON_INVALID, JSON_DUP_KEY, JSON_TOO_MANY, JSON_NO_MEMORY
+};
+yajl_val json_parse_document(const char *, size_t, size_t max_values,
+	    enum json_fault *, char *err, size_t errsz);
 const char *json_type_name(yajl_val);
 int	json_gen_value(yajl_gen, yajl_val);
 yajl_val json_get(yajl_val, const char *);
