@@ -162,7 +162,11 @@ check-valgrind: deps hexind/hexind tests/unit/token-test \
 load: hexind/hexind-static
 	scripts/load
 
-run: hexind/hexind
+# The first command on a fresh machine: what the build needs, the build,
+# and a local server.
+run:
+	scripts/install-deps --build
+	$(MAKE) --no-print-directory hexind/hexind
 	scripts/run
 
 # The units name /usr/local/sbin/hexind; installed, they name SBINDIR.

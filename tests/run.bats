@@ -44,3 +44,57 @@ load helpers
 	    "http://127.0.0.1:$port/v1/models"
 	assert_status 200
 }
+
+@test "make run installs what the build needs before it builds and serves" {
+	run make -n run
+	[ "$status" -eq 0 ]
+	local deps build serve
+	deps=$(printf '%s\n' "$output" | grep -n '^scripts/install-deps --build$' | cut -d: -f1)
+	build=$(printf '%s\n' "$output" | grep -n 'hexind/hexind' | head -n 1 | cut -d: -f1)
+	serve=$(printf '%s\n' "$output" | grep -n '^scripts/run$' | cut -d: -f1)
+	[ -n "$deps" ] && [ -n "$build" ] && [ -n "$serve" ]
+	((deps < build && build < serve))
+}
+
+# A dpkg-query that knows only the packages in $INSTALLED, an apt-get that
+# logs what it was asked and installs it, and an id that says root.
+stub_apt() {
+	local bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin"
+	INSTALLED=$BATS_TEST_TMPDIR/installed APTLOG=$BATS_TEST_TMPDIR/apt.log
+	export INSTALLED APTLOG
+	: >"$APTLOG"
+	cat >"$bin/dpkg-query" <<'EOT'
+#!/bin/sh
+for p; do :; done
+grep -qx "$p" "$INSTALLED" && echo 'install ok installed'
+exit 0
+EOT
+	cat >"$bin/apt-get" <<'EOT'
+#!/bin/sh
+echo "$*" >>"$APTLOG"
+[ "$1" = install ] || exit 0
+for p; do case $p in -*|install) ;; *) echo "$p" >>"$INSTALLED" ;; esac; done
+EOT
+	printf '#!/bin/sh\necho 0\n' >"$bin/id"
+	chmod +x "$bin"/*
+	STUBPATH=$bin:$PATH
+}
+
+@test "install-deps --build names the packages it installs, and a second run installs nothing" {
+	stub_apt
+	printf '%s\n' build-essential pkg-config libcurl4-openssl-dev libsystemd-dev \
+	    libssl-dev dpkg-dev patch systemd >"$INSTALLED"
+	PATH=$STUBPATH run scripts/install-deps --build
+	[ "$status" -eq 0 ]
+	[ "$output" = "install-deps: installing libyajl-dev python3" ]
+	grep -qx 'install -y --no-install-recommends libyajl-dev python3' "$APTLOG"
+	: >"$APTLOG"
+	PATH=$STUBPATH run scripts/install-deps --build
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ ! -s "$APTLOG" ]
+	# make check's list is longer: the test tools too
+	PATH=$STUBPATH run scripts/install-deps
+	[[ $output == "install-deps: installing "*bats* ]]
+}
