@@ -41,13 +41,15 @@ OBJS	 = $(SRCS:.c=.o)
 
 all: hexind/hexind
 
-# make STATIC=1: hexind/hexind is the static build. libcurl (HTTP and
-# HTTPS over OpenSSL only, from Debian's curl source: scripts/build-curl),
-# OpenSSL and yajl are linked in; only libc stays shared. A process starts
-# in an eighth of the time (README, Performance). make install puts the
-# static build in place unless STATIC=0; plain make and make run build
-# the dynamic one, which needs no source package.
-STATIC	?=
+# hexind/hexind is the static build: libcurl (HTTP and HTTPS over
+# OpenSSL only, from Debian's curl source: scripts/build-curl), OpenSSL
+# and yajl linked in, only libc shared; a process starts in a fraction of
+# the dynamic build's time (README, Performance). Where the curl source
+# package cannot be had, hexind/hexind is the dynamic build, and make
+# says so in one line. make STATIC=0 makes it the dynamic build on
+# purpose. make run, make install, the tests, the bench and the load
+# test all use hexind/hexind.
+STATIC	?= 1
 CURL_DIR = build/curl
 LIBDIR	 = $(shell $(PKG_CONFIG) --variable=libdir yajl)
 STATIC_CFLAGS = $(WARN) -D_GNU_SOURCE -DHAVE_OPENSSL -I$(CURL_DIR)/include \
@@ -55,25 +57,36 @@ STATIC_CFLAGS = $(WARN) -D_GNU_SOURCE -DHAVE_OPENSSL -I$(CURL_DIR)/include \
 STATIC_LIBS = $(CURL_DIR)/lib/libcurl.a $(LIBDIR)/libyajl_s.a \
 	     $(LIBDIR)/libssl.a $(LIBDIR)/libcrypto.a -pthread -ldl
 STATIC_OBJS = $(SRCS:hexind/%.c=build/static/%.o)
-INSTALL_BIN = $(if $(filter 0,$(STATIC)),hexind/hexind,hexind/hexind-static)
+INSTALL_BIN = $(if $(filter 0,$(STATIC)),build/hexind-dynamic,hexind/hexind)
 
 # libFuzzer targets: make fuzz, fuzz-smoke, fuzz-build (tests/fuzz/fuzz.mk).
 include tests/fuzz/fuzz.mk
 # make bench: hexind beside direct, nginx and Portkey (scripts/bench.mk).
 include scripts/bench.mk
 
-# Which build hexind/hexind is follows STATIC: a switch relinks it.
-BUILD_KIND = $(if $(filter 1,$(STATIC)),static,dynamic)
-hexind/.build-$(BUILD_KIND):
-	rm -f hexind/.build-*
-	touch $@
-
-ifeq ($(STATIC),1)
-hexind/hexind: hexind/hexind-static hexind/.build-$(BUILD_KIND)
-	cp hexind/hexind-static $@
+# Which build hexind/hexind is can change without a source changing (the
+# curl source arrives, STATIC changes), so its recipe always runs, and
+# copies only a binary that differs.
+ifeq ($(STATIC),0)
+hexind/hexind: build/hexind-dynamic FORCE
+	@cmp -s build/hexind-dynamic $@ || cp build/hexind-dynamic $@
 else
-hexind/hexind: $(OBJS) hexind/.build-$(BUILD_KIND)
-	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+hexind/hexind: FORCE
+	@if [ -f $(CURL_DIR)/lib/libcurl.a ] || { mkdir -p build && \
+	    echo "make: a static libcurl from Debian's curl source" \
+	        "(scripts/build-curl, build/curl.log)" && \
+	    scripts/build-curl $(CURL_DIR) >build/curl.log 2>&1; }; \
+	then \
+		$(MAKE) --no-print-directory hexind/hexind-static && \
+		{ cmp -s hexind/hexind-static $@ || cp hexind/hexind-static $@; }; \
+	else \
+		echo "make: no curl source package (build/curl.log):" \
+		    "hexind/hexind is the dynamic build, slower to start" \
+		    "(README, Performance)"; \
+		$(MAKE) --no-print-directory build/hexind-dynamic && \
+		{ cmp -s build/hexind-dynamic $@ || \
+		    cp build/hexind-dynamic $@; }; \
+	fi
 endif
 
 $(CURL_DIR)/lib/libcurl.a:
@@ -86,7 +99,8 @@ build/static/%.o: hexind/%.c $(HDRS) Makefile | $(CURL_DIR)/lib/libcurl.a
 hexind/hexind-static: $(STATIC_OBJS) $(CURL_DIR)/lib/libcurl.a
 	$(CC) $(LDFLAGS) -o $@ $(STATIC_OBJS) $(STATIC_LIBS)
 
-# The dynamic build whatever STATIC says, for make bench to compare.
+# The dynamic build whatever STATIC says: tested by make check, compared
+# by make bench.
 build/hexind-dynamic: $(OBJS)
 	@mkdir -p build
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
@@ -136,16 +150,16 @@ tests/clients/node_modules: tests/clients/package.json tests/clients/package-loc
 # the link makes a difference (TLS, logging, configuration, the units).
 DYNAMIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/units.bats tests/keepalive.bats
-CHECK_BUILDS = hexind/hexind hexind/hexind-static hexind/hexind-asan \
+CHECK_BUILDS = hexind/hexind build/hexind-dynamic hexind/hexind-asan \
 	      hexind/hexind-nosd tests/unit/token-test fuzz-build
 check: deps tests/clients/node_modules
 	$(MAKE) -j$$(nproc) $(CHECK_BUILDS)
 	mandoc -Tlint -W warning hexind.8
 	$(MAKE) fuzz-smoke
-	HEXIND=hexind/hexind-static bats tests
+	HEXIND=hexind/hexind bats tests
 	HEXIND=hexind/hexind-asan bats tests
 	HEXIND=hexind/hexind-nosd bats $(NOSD_SUITES)
-	HEXIND=hexind/hexind bats $(DYNAMIC_SUITES)
+	HEXIND=build/hexind-dynamic bats $(DYNAMIC_SUITES)
 
 # The whole suite once more with every hexind process under valgrind's
 # memcheck: zero errors and zero leaks, or it fails. Slow (see README).
@@ -159,7 +173,7 @@ check-valgrind: deps hexind/hexind tests/unit/token-test \
 
 # 500 concurrent streams and 2000 sequential requests through a local
 # listener: every byte checked, figures printed (scripts/load --help).
-load: hexind/hexind-static
+load: hexind/hexind
 	scripts/load
 
 # The first command on a fresh machine: what the build needs, the build,
@@ -187,8 +201,10 @@ install: $(INSTALL_BIN)
 clean: fuzz-clean
 	rm -rf build
 	rm -f hexind/*.o hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
-	    hexind/hexind-static hexind/.build-* \
+	    hexind/hexind-static \
 	    tests/unit/token-test \
 	    hexind/models_default.c
 
-.PHONY: all deps check check-valgrind load run install clean
+FORCE:
+
+.PHONY: all deps check check-valgrind load run install clean FORCE

@@ -5,7 +5,7 @@
 #   include scripts/bench.mk
 BENCH_FLAGS ?=
 
-bench: hexind/hexind-static build/hexind-dynamic
+bench: hexind/hexind build/hexind-dynamic
 	scripts/bench $(BENCH_FLAGS)
 
 .PHONY: bench

@@ -114,23 +114,47 @@ settings() {
 	grep -Eq 'server\s*=\s*/opt/hx/sbin/hexind' "$d/opt/hx/share/doc/hexind/hexind.xinetd"
 	[ -f "$d/opt/hx/share/doc/hexind/hexind.env.example" ]
 	[ -f "$d/opt/hx/share/doc/hexind/haproxy.cfg.example" ]
-	# the static build: libcurl, OpenSSL and yajl linked in
-	cmp "$d/opt/hx/sbin/hexind" hexind/hexind-static
+	# what make builds: the static build
+	cmp "$d/opt/hx/sbin/hexind" hexind/hexind
+	cmp hexind/hexind hexind/hexind-static
 }
 
-@test "the static build maps no shared library but libc" {
-	run ldd hexind/hexind-static
+@test "plain make builds the static build as hexind/hexind: it maps no shared library but libc" {
+	run make -s
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	cmp hexind/hexind hexind/hexind-static
+	run ldd hexind/hexind
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | grep -Evc 'linux-vdso|libc\.so|ld-linux')" -eq 0 ]
-	run hexind/hexind-static --version
+	run hexind/hexind --version
 	[ "$status" -eq 0 ]
 }
 
-@test "make install STATIC=0 installs the dynamic build" {
+@test "make install STATIC=0 installs the dynamic build, and leaves hexind/hexind as it is" {
 	local d=$BATS_TEST_TMPDIR/dest
 	run make -s install STATIC=0 DESTDIR="$d" PREFIX=/opt/hx
 	[ "$status" -eq 0 ]
 	ldd "$d/opt/hx/sbin/hexind" | grep -q libcurl
+	cmp "$d/opt/hx/sbin/hexind" build/hexind-dynamic
+	cmp hexind/hexind hexind/hexind-static
+}
+
+@test "where the curl source package cannot be had, make builds the dynamic build and says so in one line" {
+	local w=$BATS_TEST_TMPDIR/tree bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$w" "$bin"
+	git ls-files -z | xargs -0 cp --parents -t "$w"
+	# an apt-get that reaches no archive
+	printf '#!/bin/sh\necho "E: no archive here" >&2\nexit 100\n' >"$bin/apt-get"
+	chmod +x "$bin/apt-get"
+	PATH=$bin:$PATH run make -s -C "$w" -j2
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "make: a static libcurl from Debian's curl source (scripts/build-curl, build/curl.log)" ]
+	[[ ${lines[1]} == "make: no curl source package (build/curl.log): hexind/hexind is the dynamic build, slower to start"* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	grep -q 'cannot read the deb-src indexes' "$w/build/curl.log"
+	ldd "$w/hexind/hexind" | grep -q libcurl
+	"$w/hexind/hexind" --version
 }
 
 @test "the example env file, the man page and the README name every setting" {
