@@ -48,6 +48,9 @@ static const struct setting settings[] = {
 	{ "HEXIND_CA_FILE", K_STR, NULL, O(ca_file), 0, 0,
 	    "CA certificates (PEM) to verify Hexin's TLS certificate with, "
 	    "instead of the system's" },
+	{ "HEXIND_CA_DIR", K_STR, "/etc/ssl/certs", O(ca_dir), 0, 0,
+	    "CA certificates under their subject hash names (openssl rehash), "
+	    "only those a chain names read; unused with HEXIND_CA_FILE" },
 	{ "HEXIND_API_KEYS", K_SECRET, NULL, O(api_keys), 0, 0,
 	    "client API keys, comma-separated" },
 	{ "HEXIND_API_KEYS_FILE", K_STR, NULL, O(api_keys_file), 0, 0,

@@ -16,7 +16,8 @@ struct conf {
 	const char	*app_url;
 	const char	*base_url;
 	const char	*response_url;	/* NULL: {base_url}/chatgpt/v1/responses */
-	const char	*ca_file;	/* NULL: the system's CA store */
+	const char	*ca_file;	/* NULL: ca_dir */
+	const char	*ca_dir;	/* hashed CA store */
 	/* hexind */
 	const char	*api_keys;	/* comma-separated */
 	const char	*api_keys_file;

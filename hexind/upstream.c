@@ -241,8 +241,12 @@ call_setup(const struct conf *c, struct up_call *u)
 	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	    CURLE_OK)
 		return -1;
-	if (c->ca_file && (curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file) !=
-	    CURLE_OK || curl_easy_setopt(h, CURLOPT_CAPATH, NULL) != CURLE_OK))
+	/* A bundle file is parsed whole by every process that opens a TLS
+	 * connection; a hashed directory is read only for the issuers the
+	 * chain names. So no bundle unless HEXIND_CA_FILE asks for one. */
+	if (curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_file ? NULL :
+	    c->ca_dir) != CURLE_OK)
 		return -1;
 	(void)curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

@@ -80,6 +80,25 @@ for r in json.load(sys.stdin)["requests"]:
 	[ "$(curl -sS -f "$FAKE/_fake/requests" | json_count)" -eq 0 ]
 }
 
+@test "without HEXIND_CA_FILE the CA is looked up in HEXIND_CA_DIR by hash, and no bundle is read" {
+	tls_fake ip
+	local dir=$BATS_TEST_TMPDIR/cadir
+	mkdir -p "$dir"
+	cp "$BATS_FILE_TMPDIR/ca.pem" "$dir/hexind-test-ca.pem"
+	openssl rehash "$dir"
+	export HEXIND_CA_DIR=$dir
+	write_request /v1/chat/completions "$CHAT"
+	traced cadir
+	head -n 1 "$RAW" | grep -q ' 200 '
+	# the issuer, by its hash name; no bundle file, no other certificate
+	grep -q "$dir/[0-9a-f]\{8\}\.0\"" "$BATS_TEST_TMPDIR/cadir.trace"
+	! grep -qF ca-certificates.crt "$BATS_TEST_TMPDIR/cadir.trace" || false
+	[ "$(grep -c '/etc/ssl/certs/' "$BATS_TEST_TMPDIR/cadir.trace")" -eq 0 ]
+	# a directory without the issuer vouches for nothing
+	HEXIND_CA_DIR=$BATS_TEST_TMPDIR post /v1/chat/completions "$CHAT"
+	assert_openai_error 502 certificate
+}
+
 @test "a certificate for another name is refused with 502, even from the trusted CA" {
 	tls_fake name
 	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
