@@ -397,6 +397,23 @@ conf_usage_settings(FILE *fp)
 		    settings[i].def ? ")" : "");
 }
 
+/* The cache directory: HEXIND_CACHE_DIR, else systemd's
+ * CacheDirectory= (the first, when it names several), else the default;
+ * tmp holds it when it comes from the environment. */
+const char *
+conf_cache_dir(const struct conf *c, char *tmp, size_t tmpsz)
+{
+	const char	*d;
+
+	if (c->cache_dir)
+		return c->cache_dir;
+	if ((d = getenv("CACHE_DIRECTORY")) != NULL && *d) {
+		snprintf(tmp, tmpsz, "%.*s", (int)strcspn(d, ":"), d);
+		return tmp;
+	}
+	return CACHE_DIR_DEFAULT;
+}
+
 /* Whether the comma-separated list holds item (blanks around items
  * ignored). */
 int

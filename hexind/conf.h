@@ -54,5 +54,6 @@ int	conf_load(struct conf *, char *err, size_t errsz);
 void	conf_print(const struct conf *, FILE *);
 void	conf_usage_settings(FILE *);
 int	conf_list_has(const char *list, const char *item, size_t itemlen);
+const char *conf_cache_dir(const struct conf *, char *tmp, size_t tmpsz);
 
 #endif

@@ -54,21 +54,6 @@ fresh(const struct conf *c, long long exp)
 	return exp * 1000 - wall_ms() > c->token_margin_ms;
 }
 
-static const char *
-cache_dir(const struct conf *c, char *tmp, size_t tmpsz)
-{
-	const char	*d;
-
-	if (c->cache_dir)
-		return c->cache_dir;
-	/* systemd's CacheDirectory=; a list when it names several */
-	if ((d = getenv("CACHE_DIRECTORY")) != NULL && *d) {
-		snprintf(tmp, tmpsz, "%.*s", (int)strcspn(d, ":"), d);
-		return tmp;
-	}
-	return CACHE_DIR_DEFAULT;
-}
-
 /* The cache file's path; -1 without credentials or when it is too long. */
 int
 token_path(const struct conf *c, char *path, size_t pathsz)
@@ -92,7 +77,7 @@ token_path(const struct conf *c, char *path, size_t pathsz)
 		name[2 * i + 1] = hex[md[i] & 15];
 	}
 	name[32] = '\0';
-	dir = cache_dir(c, dirbuf, sizeof(dirbuf));
+	dir = conf_cache_dir(c, dirbuf, sizeof(dirbuf));
 	n = snprintf(path, pathsz, "%s/token-%s", dir, name);
 	return n < 0 || (size_t)n + 16 >= pathsz ? -1 : 0;
 }
