@@ -16,6 +16,7 @@
 #endif
 
 #include "log.h"
+#include "tlscache.h"
 #include "upstream.h"
 #include "version.h"
 
@@ -246,7 +247,7 @@ call_setup(const struct conf *c, struct up_call *u)
 	 * chain names. So no bundle unless HEXIND_CA_FILE asks for one. */
 	if (curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_file ? NULL :
-	    c->ca_dir) != CURLE_OK)
+	    c->ca_dir) != CURLE_OK || tlscache_use(h, c, u->url) == -1)
 		return -1;
 	(void)curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

@@ -176,3 +176,64 @@ assert all(r["tls"] == "TLSv1.3" for r in calls), calls'
 json_count() {
 	"$PY" -S -c 'import json, sys; print(len(json.load(sys.stdin)["requests"]))'
 }
+
+# resumed: the fake's TLS records, one a line: "True" for a handshake
+# that resumed a session, "False" for a full one.
+resumed() {
+	curl -sS -f "$FAKE/_fake/requests" | "$PY" -S -c '
+import json, sys
+for r in json.load(sys.stdin)["requests"]:
+    print(r["tls_resumed"])'
+}
+
+@test "a fresh process resumes the TLS session an earlier one was given, kept 0600 in the cache directory" {
+	tls_fake ip
+	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	local f
+	f=$(find "$HEXIND_CACHE_DIR" -name 'tls-*')
+	[ "$(printf '%s\n' "$f" | wc -l)" -eq 1 ]
+	[ "$(stat -c %a "$f")" = 600 ]
+	# the login made the full handshake; the chat, a new connection,
+	# resumed the session the login was given
+	[ "$(resumed)" = "$(printf 'False\nTrue')" ]
+	post /v1/chat/completions "$STREAM"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = True ]
+	# another CA setting is another site: no session of the first
+	cp "$HEXIND_CA_FILE" "$BATS_TEST_TMPDIR/ca-copy.pem"
+	HEXIND_CA_FILE=$BATS_TEST_TMPDIR/ca-copy.pem post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = False ]
+	[ "$(find "$HEXIND_CACHE_DIR" -name 'tls-*' | wc -l)" -eq 2 ]
+}
+
+@test "a TLS session file that is a link, readable by others or corrupt is refused, and the call still made" {
+	tls_fake ip
+	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
+	post /v1/chat/completions "$CHAT"
+	local f n
+	f=$(find "$HEXIND_CACHE_DIR" -name 'tls-*')
+	chmod 644 "$f"
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = False ]
+	err_has "not a private file of this user: refused"
+	mv "$f" "$f.real"
+	ln -s "$f.real" "$f"
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = False ]
+	err_has "is a symbolic link: refused"
+	rm "$f" "$f.real"
+	printf 'not a session' >"$f"
+	chmod 600 "$f"
+	n=$(resumed | wc -l)
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | sed -n "$((n + 1))p")" = False ]
+	# the corrupt file was dropped for the session this call was given
+	post /v1/chat/completions "$CHAT"
+	[ "$(resumed | tail -n 1)" = True ]
+}
