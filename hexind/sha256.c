@@ -101,3 +101,20 @@ sha256_final(struct sha256 *s, unsigned char out[32])
 		out[4 * i + 3] = (unsigned char)s->h[i];
 	}
 }
+
+/* The first half of the digest in lower-case hex: a file name that
+ * tells nothing of what it was made from. */
+void
+sha256_name(struct sha256 *s, char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char	 md[32];
+	int		 i;
+
+	sha256_final(s, md);
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[32] = '\0';
+}

@@ -16,5 +16,6 @@ struct sha256 {
 void	sha256_init(struct sha256 *);
 void	sha256_update(struct sha256 *, const void *, size_t);
 void	sha256_final(struct sha256 *, unsigned char out[32]);
+void	sha256_name(struct sha256 *, char out[33]);
 
 #endif

@@ -52,9 +52,7 @@ static int		 ex_index = -1;
 static struct site *
 site_for(const struct conf *c, const char *url)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct sha256	 s;
-	unsigned char	 md[32];
 	char		 dirbuf[512], name[33], path[PATH_MAX];
 	const char	*dir, *host;
 	size_t		 i, n;
@@ -69,12 +67,7 @@ site_for(const struct conf *c, const char *url)
 	sha256_update(&s, "", 1);
 	if (!c->ca_file && c->ca_dir)
 		sha256_update(&s, c->ca_dir, strlen(c->ca_dir));
-	sha256_final(&s, md);
-	for (i = 0; i < 16; i++) {
-		name[2 * i] = hex[md[i] >> 4];
-		name[2 * i + 1] = hex[md[i] & 15];
-	}
-	name[32] = '\0';
+	sha256_name(&s, name);
 	dir = conf_cache_dir(c, dirbuf, sizeof(dirbuf));
 	n = (size_t)snprintf(path, sizeof(path), "%s/tls-%s", dir, name);
 	if (n + 16 >= sizeof(path))

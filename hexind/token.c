@@ -58,12 +58,10 @@ fresh(const struct conf *c, long long exp)
 int
 token_path(const struct conf *c, char *path, size_t pathsz)
 {
-	static const char hex[] = "0123456789abcdef";
 	struct sha256	 s;
-	unsigned char	 md[32];
 	char		 dirbuf[512], name[33];
 	const char	*dir;
-	int		 i, n;
+	int		 n;
 
 	if (c->app_id == NULL || c->app_secret == NULL)
 		return -1;
@@ -71,12 +69,7 @@ token_path(const struct conf *c, char *path, size_t pathsz)
 	sha256_update(&s, c->app_url, strlen(c->app_url) + 1);
 	sha256_update(&s, c->app_id, strlen(c->app_id) + 1);
 	sha256_update(&s, c->app_secret, strlen(c->app_secret));
-	sha256_final(&s, md);
-	for (i = 0; i < 16; i++) {
-		name[2 * i] = hex[md[i] >> 4];
-		name[2 * i + 1] = hex[md[i] & 15];
-	}
-	name[32] = '\0';
+	sha256_name(&s, name);
 	dir = conf_cache_dir(c, dirbuf, sizeof(dirbuf));
 	n = snprintf(path, pathsz, "%s/token-%s", dir, name);
 	return n < 0 || (size_t)n + 16 >= pathsz ? -1 : 0;

@@ -51,12 +51,17 @@ tls_fake() {
 	export HITHINK_BASE_URL=$FAKE/vtuber/ai_access
 }
 
-# The TLS versions of the fake's recorded requests, one a line.
-tls_versions() {
+# recorded FIELD: FIELD of each request the fake recorded, one a line.
+recorded() {
 	curl -sS -f "$FAKE/_fake/requests" | "$PY" -S -c '
 import json, sys
 for r in json.load(sys.stdin)["requests"]:
-    print(r["tls"])'
+    print(r[sys.argv[1]])' "$1"
+}
+
+# The TLS versions of the fake's recorded requests, one a line.
+tls_versions() {
+	recorded tls
 }
 
 @test "with HEXIND_CA_FILE an https upstream answers a chat and a stream over TLS" {
@@ -180,10 +185,7 @@ json_count() {
 # resumed: the fake's TLS records, one a line: "True" for a handshake
 # that resumed a session, "False" for a full one.
 resumed() {
-	curl -sS -f "$FAKE/_fake/requests" | "$PY" -S -c '
-import json, sys
-for r in json.load(sys.stdin)["requests"]:
-    print(r["tls_resumed"])'
+	recorded tls_resumed
 }
 
 @test "a fresh process resumes the TLS session an earlier one was given, kept 0600 in the cache directory" {
