@@ -4,6 +4,7 @@
  * calls run, the client's connection is watched too: a client that hangs
  * up stops every call within a poll interval, also while Hexin is
  * silent. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +36,19 @@ static int	 tls_conf_read;
  * millisecond a process: hexind starts OpenSSL without it, and reads it
  * before the first https call, so the system's TLS policy applies to
  * every TLS connection and a plain-http upstream never pays for it.
- * OpenSSL's own clean-up at exit only frees memory the exit frees. */
+ * Nor for OpenSSL's error strings, half of what curl's start costs a
+ * process that calls http (which makes no TLS error to read); one whose
+ * first call is https loads them. OpenSSL's own clean-up at exit only
+ * frees memory the exit frees. */
 static void
-tls_start(void)
+tls_start(const char *url)
 {
-	(void)OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
-	    OPENSSL_INIT_NO_ATEXIT, NULL);
+	uint64_t	 opts = OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT;
+
+	if (strncasecmp(url, "https:", 6) != 0)
+		opts |= OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+		    OPENSSL_INIT_NO_LOAD_SSL_STRINGS;
+	(void)OPENSSL_init_ssl(opts, NULL);
 }
 
 static void
@@ -55,16 +63,16 @@ tls_conf(const char *url)
 		    "read; TLS goes on with OpenSSL's defaults");
 }
 #else
-static void tls_start(void) { }
+static void tls_start(const char *url) { (void)url; }
 static void tls_conf(const char *url) { (void)url; }
 #endif
 
 static int
-curl_start(const struct conf *c)
+curl_start(const struct conf *c, const char *url)
 {
 	if (curl_ready)
 		return 0;
-	tls_start();
+	tls_start(url);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	curl_ready = 1;
@@ -307,7 +315,8 @@ upstream_run(const struct conf *c, struct up_call *calls, size_t n,
 	size_t			 i;
 	int			 running = 0, left, rc = UP_DONE;
 
-	if (curl_start(c) == -1 || (m = curl_multi_init()) == NULL) {
+	if (curl_start(c, n ? calls[0].url : "") == -1 ||
+	    (m = curl_multi_init()) == NULL) {
 		for (i = 0; i < n; i++)
 			snprintf(calls[i].error, sizeof(calls[i].error),
 			    "cannot start libcurl");
