@@ -178,6 +178,29 @@ assert len(calls) == 3 and len({r["port"] for r in calls}) == 1, calls
 assert all(r["tls"] == "TLSv1.3" for r in calls), calls'
 }
 
+@test "a kept-alive process whose first call was plain http still speaks TLS to an https gateway" {
+	tls_fake ip
+	local tls=$FAKE
+	start_fake
+	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem HEXIND_KEEPALIVE_REQUESTS=2
+	export HEXIND_MODELS_FILE=$BATS_TEST_TMPDIR/models.json GW_TEST_KEY=gw-key
+	printf '{"families": [{"name": "gw", "match": ["gw-*"], "route": "gateway", "base_url": "%s/gateway/v1", "key_env": "GW_TEST_KEY"}]}\n' \
+	    "$tls" >"$HEXIND_MODELS_FILE"
+	env_file "$BATS_TEST_TMPDIR/env"
+	echo GW_TEST_KEY=gw-key >>"$BATS_TEST_TMPDIR/env"
+	activate "$BATS_TEST_TMPDIR/env"
+	local h=(-H "Authorization: Bearer $KEY" -H 'Content-Type: application/json')
+	run curl -sS -f -o /dev/null "${h[@]}" -d "$CHAT" \
+	    "http://127.0.0.1:$PORT/v1/chat/completions" --next -f -o /dev/null \
+	    "${h[@]}" -d '{"model":"gw-1","messages":[{"role":"user","content":"hi"}]}' \
+	    "http://127.0.0.1:$PORT/v1/chat/completions"
+	[ "$status" -eq 0 ]
+	# the plain fake had the login and the chat; the TLS one the gateway
+	[ "$(curl -sS -f "$FAKE/_fake/requests" | json_count)" -eq 2 ]
+	[ "$(FAKE=$tls recorded path)" = /gateway/v1/chat/completions ]
+	[ "$(FAKE=$tls recorded tls)" = TLSv1.3 ]
+}
+
 json_count() {
 	"$PY" -S -c 'import json, sys; print(len(json.load(sys.stdin)["requests"]))'
 }
