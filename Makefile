@@ -77,13 +77,15 @@ hexind/hexind: FORCE
 	        "(scripts/build-curl, build/curl.log)" && \
 	    scripts/build-curl $(CURL_DIR) >build/curl.log 2>&1; }; \
 	then \
-		$(MAKE) --no-print-directory hexind/hexind-static && \
+		{ $(MAKE) -q --no-print-directory hexind/hexind-static || \
+		    $(MAKE) --no-print-directory hexind/hexind-static; } && \
 		{ cmp -s hexind/hexind-static $@ || cp hexind/hexind-static $@; }; \
 	else \
 		echo "make: no curl source package (build/curl.log):" \
 		    "hexind/hexind is the dynamic build, slower to start" \
 		    "(README, Performance)"; \
-		$(MAKE) --no-print-directory build/hexind-dynamic && \
+		{ $(MAKE) -q --no-print-directory build/hexind-dynamic || \
+		    $(MAKE) --no-print-directory build/hexind-dynamic; } && \
 		{ cmp -s build/hexind-dynamic $@ || \
 		    cp build/hexind-dynamic $@; }; \
 	fi
