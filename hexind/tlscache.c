@@ -56,6 +56,7 @@ site_for(const struct conf *c, const char *url)
 	char		 dirbuf[512], name[33], path[PATH_MAX];
 	const char	*dir, *host;
 	size_t		 i, n;
+	int		 len;
 
 	host = url + 8;				/* after "https://" */
 	n = strcspn(host, "/?#");
@@ -69,9 +70,10 @@ site_for(const struct conf *c, const char *url)
 		sha256_update(&s, c->ca_dir, strlen(c->ca_dir));
 	sha256_name(&s, name);
 	dir = conf_cache_dir(c, dirbuf, sizeof(dirbuf));
-	n = (size_t)snprintf(path, sizeof(path), "%s/tls-%s", dir, name);
-	if (n + 16 >= sizeof(path))
+	len = snprintf(path, sizeof(path), "%s/tls-%s", dir, name);
+	if (len < 0 || (size_t)len + 16 >= sizeof(path))
 		return NULL;
+	n = (size_t)len;
 	for (i = 0; i < nsites; i++)
 		if (strcmp(sites[i].path, path) == 0)
 			return &sites[i];
