@@ -27,17 +27,21 @@ endif
 CFLAGS	?= -O2 -g
 WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla
-ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(DEFS) \
+# Sources include by layer folder: #include "upstream/attempt.h".
+INCS	 = -Ihexind
+ALL_CFLAGS = $(WARN) $(INCS) -D_GNU_SOURCE $(DEFS) \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
 # --as-needed: a library linked but not called costs nothing at start.
 LIBS	 = -Wl,--as-needed $(shell $(PKG_CONFIG) --libs $(PKGS))
 SAN	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 
-SRCS	 = $(filter-out hexind/models_default.c, $(wildcard hexind/*.c)) \
-	   hexind/models_default.c
-HDRS	 = $(wildcard hexind/*.h)
-OBJS	 = $(SRCS:.c=.o)
+# Sources by layer: hexind/ (the top), hexind/{http,api,upstream,lib}.
+# Everything built on the way to hexind/hexind goes under build/.
+HX_SRCS	 = $(wildcard hexind/*.c hexind/*/*.c)
+SRCS	 = $(HX_SRCS) build/models_default.c
+HDRS	 = $(wildcard hexind/*.h hexind/*/*.h)
+OBJS	 = $(HX_SRCS:hexind/%.c=build/obj/%.o) build/obj/models_default.o
 
 all: hexind/hexind
 
@@ -52,11 +56,12 @@ all: hexind/hexind
 STATIC	?= 1
 CURL_DIR = build/curl
 LIBDIR	 = $(shell $(PKG_CONFIG) --variable=libdir yajl)
-STATIC_CFLAGS = $(WARN) -D_GNU_SOURCE -DHAVE_OPENSSL -I$(CURL_DIR)/include \
+STATIC_CFLAGS = $(WARN) $(INCS) -D_GNU_SOURCE -DHAVE_OPENSSL -I$(CURL_DIR)/include \
 	     $(shell $(PKG_CONFIG) --cflags yajl) $(CFLAGS)
 STATIC_LIBS = $(CURL_DIR)/lib/libcurl.a $(LIBDIR)/libyajl_s.a \
 	     $(LIBDIR)/libssl.a $(LIBDIR)/libcrypto.a -pthread -ldl
-STATIC_OBJS = $(SRCS:hexind/%.c=build/static/%.o)
+STATIC_OBJS = $(HX_SRCS:hexind/%.c=build/static/%.o) \
+	     build/static/models_default.o
 INSTALL_BIN = $(if $(filter 0,$(STATIC)),build/hexind-dynamic,hexind/hexind)
 
 # libFuzzer targets: make fuzz, fuzz-smoke, fuzz-build (tests/fuzz/fuzz.mk).
@@ -77,9 +82,9 @@ hexind/hexind: FORCE
 	        "(scripts/build-curl, build/curl.log)" && \
 	    scripts/build-curl $(CURL_DIR) >build/curl.log 2>&1; }; \
 	then \
-		{ $(MAKE) -q --no-print-directory hexind/hexind-static || \
-		    $(MAKE) --no-print-directory hexind/hexind-static; } && \
-		{ cmp -s hexind/hexind-static $@ || cp hexind/hexind-static $@; }; \
+		{ $(MAKE) -q --no-print-directory build/hexind-static || \
+		    $(MAKE) --no-print-directory build/hexind-static; } && \
+		{ cmp -s build/hexind-static $@ || cp build/hexind-static $@; }; \
 	else \
 		echo "make: no curl source package (build/curl.log):" \
 		    "hexind/hexind is the dynamic build, slower to start" \
@@ -95,10 +100,13 @@ $(CURL_DIR)/lib/libcurl.a:
 	scripts/build-curl $(CURL_DIR)
 
 build/static/%.o: hexind/%.c $(HDRS) Makefile | $(CURL_DIR)/lib/libcurl.a
-	@mkdir -p build/static
+	@mkdir -p $(@D)
 	$(CC) $(STATIC_CFLAGS) -c -o $@ $<
 
-hexind/hexind-static: $(STATIC_OBJS) $(CURL_DIR)/lib/libcurl.a
+build/static/models_default.o: build/models_default.c
+	$(CC) $(STATIC_CFLAGS) -c -o $@ $<
+
+build/hexind-static: $(STATIC_OBJS) $(CURL_DIR)/lib/libcurl.a
 	$(CC) $(LDFLAGS) -o $@ $(STATIC_OBJS) $(STATIC_LIBS)
 
 # The dynamic build whatever STATIC says: tested by make check, compared
@@ -108,21 +116,27 @@ build/hexind-dynamic: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 # A driver that calls the token cache's functions directly, for tests.
-tests/unit/token-test: tests/unit/token-test.c $(filter-out hexind/main.o, $(OBJS))
-	$(CC) $(ALL_CFLAGS) -Ihexind -o $@ $^ $(LIBS)
+build/token-test: tests/unit/token-test.c $(filter-out build/obj/main.o, $(OBJS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
-hexind/%.o: hexind/%.c $(HDRS) Makefile
+build/obj/%.o: hexind/%.c $(HDRS) Makefile
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/obj/models_default.o: build/models_default.c
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The built-in model table is data kept as JSON; it becomes a C string.
-hexind/models_default.c: hexind/models_default.json
+build/models_default.c: hexind/upstream/models_default.json
+	@mkdir -p $(@D)
 	{ echo '/* generated from models_default.json by make */'; \
 	  echo 'const char models_default_json[] ='; \
 	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; \
 	  echo ';'; } > $@
 
 # The same sources under AddressSanitizer and UBSan, for make check.
-hexind/hexind-asan: $(SRCS) $(HDRS)
+build/hexind-asan: $(SRCS) $(HDRS)
 	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -o $@ $(SRCS) $(LIBS)
 
 # clang, without libsystemd: the other half of the build matrix. It runs
@@ -134,8 +148,8 @@ NOSD_SUITES = tests/http-request.bats tests/http-body.bats \
 	      tests/routes.bats tests/auth.bats tests/models.bats \
 	      tests/token-cache.bats tests/security.bats tests/chat.bats
 NOSD_PKGS = libcurl yajl
-hexind/hexind-nosd: $(SRCS) $(HDRS)
-	clang $(WARN) -D_GNU_SOURCE $(shell $(PKG_CONFIG) --cflags $(NOSD_PKGS)) \
+build/hexind-nosd: $(SRCS) $(HDRS)
+	clang $(WARN) $(INCS) -D_GNU_SOURCE $(shell $(PKG_CONFIG) --cflags $(NOSD_PKGS)) \
 	    $(CFLAGS) -o $@ $(SRCS) -Wl,--as-needed \
 	    $(shell $(PKG_CONFIG) --libs $(NOSD_PKGS))
 
@@ -152,20 +166,20 @@ tests/clients/node_modules: tests/clients/package.json tests/clients/package-loc
 # the link makes a difference (TLS, logging, configuration, the units).
 DYNAMIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/units.bats tests/keepalive.bats
-CHECK_BUILDS = hexind/hexind build/hexind-dynamic hexind/hexind-asan \
-	      hexind/hexind-nosd tests/unit/token-test fuzz-build
+CHECK_BUILDS = hexind/hexind build/hexind-dynamic build/hexind-asan \
+	      build/hexind-nosd build/token-test fuzz-build
 check: deps tests/clients/node_modules
 	$(MAKE) -j$$(nproc) $(CHECK_BUILDS)
 	mandoc -Tlint -W warning hexind.8
 	$(MAKE) fuzz-smoke
 	HEXIND=hexind/hexind bats tests
-	HEXIND=hexind/hexind-asan bats tests
-	HEXIND=hexind/hexind-nosd bats $(NOSD_SUITES)
+	HEXIND=build/hexind-asan bats tests
+	HEXIND=build/hexind-nosd bats $(NOSD_SUITES)
 	HEXIND=build/hexind-dynamic bats $(DYNAMIC_SUITES)
 
 # The whole suite once more with every hexind process under valgrind's
 # memcheck: zero errors and zero leaks, or it fails. Slow (see README).
-check-valgrind: deps hexind/hexind tests/unit/token-test \
+check-valgrind: deps hexind/hexind build/token-test \
     tests/clients/node_modules
 	rm -rf tests/valgrind/logs
 	HEXIND=tests/valgrind/hexind bats tests || \
@@ -202,10 +216,7 @@ install: $(INSTALL_BIN)
 
 clean: fuzz-clean
 	rm -rf build
-	rm -f hexind/*.o hexind/hexind hexind/hexind-asan hexind/hexind-nosd \
-	    hexind/hexind-static \
-	    tests/unit/token-test \
-	    hexind/models_default.c
+	rm -f hexind/hexind
 
 FORCE:
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "auth.h"
-#include "buf.h"
-#include "log.h"
+#include "lib/buf.h"
+#include "lib/log.h"
 
 #define KEYS_FILE_MAX	(1024 * 1024)
 

@@ -2,7 +2,7 @@
 #ifndef HEXIND_CHECK_H
 #define HEXIND_CHECK_H
 
-#include "conf.h"
+#include "lib/conf.h"
 
 int	check_run(const struct conf *);
 int	check_route(const struct conf *, const char *model);

@@ -2,7 +2,7 @@
  * proxy did: the table holds the short form. */
 #include <string.h>
 
-#include "api.h"
+#include "api/api.h"
 #include "route.h"
 
 static const struct route routes[] = {

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "call.h"
+#include "http/call.h"
 
 typedef void (*handler_fn)(struct call *);
 

@@ -16,7 +16,7 @@ tokentest() {
 	run _tokentest "$@"
 }
 _tokentest() {
-	"$ROOT/tests/unit/token-test" "$@" 2>>"$ERR"
+	"$ROOT/build/token-test" "$@" 2>>"$ERR"
 }
 
 # check: hexind --check, output in $output.

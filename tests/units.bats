@@ -116,14 +116,14 @@ settings() {
 	[ -f "$d/opt/hx/share/doc/hexind/haproxy.cfg.example" ]
 	# what make builds: the static build
 	cmp "$d/opt/hx/sbin/hexind" hexind/hexind
-	cmp hexind/hexind hexind/hexind-static
+	cmp hexind/hexind build/hexind-static
 }
 
 @test "plain make builds the static build as hexind/hexind: it maps no shared library but libc" {
 	run make -s
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	cmp hexind/hexind hexind/hexind-static
+	cmp hexind/hexind build/hexind-static
 	run ldd hexind/hexind
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | grep -Evc 'linux-vdso|libc\.so|ld-linux')" -eq 0 ]
@@ -137,7 +137,7 @@ settings() {
 	[ "$status" -eq 0 ]
 	ldd "$d/opt/hx/sbin/hexind" | grep -q libcurl
 	cmp "$d/opt/hx/sbin/hexind" build/hexind-dynamic
-	cmp hexind/hexind hexind/hexind-static
+	cmp hexind/hexind build/hexind-static
 }
 
 @test "where the curl source package cannot be had, make builds the dynamic build and says so in one line" {

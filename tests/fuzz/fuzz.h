@@ -12,7 +12,7 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "log.h"
+#include "lib/log.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int	LLVMFuzzerInitialize(int *, char ***);

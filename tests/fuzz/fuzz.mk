@@ -44,10 +44,9 @@ FUZZ_LIBS	 = $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS))
 
 # Every hexind source but main.c; models_default.c is generated here from
 # the JSON, as the top Makefile does, so neither build waits on the other.
-FUZZ_HEXIND_SRCS = $(filter-out $(FUZZ_SRCDIR)/main.c \
-		   $(FUZZ_SRCDIR)/models_default.c, \
-		   $(wildcard $(FUZZ_SRCDIR)/*.c))
-FUZZ_HEXIND_HDRS = $(wildcard $(FUZZ_SRCDIR)/*.h)
+FUZZ_HEXIND_SRCS = $(filter-out $(FUZZ_SRCDIR)/main.c, \
+		   $(wildcard $(FUZZ_SRCDIR)/*.c $(FUZZ_SRCDIR)/*/*.c))
+FUZZ_HEXIND_HDRS = $(wildcard $(FUZZ_SRCDIR)/*.h $(FUZZ_SRCDIR)/*/*.h)
 FUZZ_OBJS	 = $(patsubst $(FUZZ_SRCDIR)/%.c,$(FUZZ_OUT)/obj/%.o, \
 		   $(FUZZ_HEXIND_SRCS)) $(FUZZ_OUT)/obj/models_default.o
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=$(FUZZ_OUT)/fuzz_%)
@@ -69,7 +68,7 @@ $(FUZZ_OUT)/obj/%.o: $(FUZZ_SRCDIR)/%.c $(FUZZ_HEXIND_HDRS)
 	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer-no-link \
 	    -I$(FUZZ_SRCDIR) -c -o $@ $<
 
-$(FUZZ_OUT)/models_default.c: $(FUZZ_SRCDIR)/models_default.json
+$(FUZZ_OUT)/models_default.c: $(FUZZ_SRCDIR)/upstream/models_default.json
 	@mkdir -p $(@D)
 	{ echo '/* generated from models_default.json by make */'; \
 	  echo 'const char models_default_json[] ='; \
@@ -81,7 +80,7 @@ $(FUZZ_OUT)/obj/models_default.o: $(FUZZ_OUT)/models_default.c
 	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 # The objects as an archive: a target links only what it calls, and
-# fuzz_embeddings, which compiles api_embeddings.c into itself (its scan
+# fuzz_embeddings, which compiles api/embeddings.c into itself (its scan
 # and encoders are static), never pulls in that member.
 $(FUZZ_OUT)/libhexind.a: $(FUZZ_OBJS)
 	rm -f $@
@@ -92,7 +91,7 @@ $(FUZZ_OUT)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz.h \
 	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer -I$(FUZZ_SRCDIR) \
 	    -o $@ $< $(FUZZ_OUT)/libhexind.a $(FUZZ_LIBS)
 
-$(FUZZ_OUT)/fuzz_embeddings: $(FUZZ_SRCDIR)/api_embeddings.c
+$(FUZZ_OUT)/fuzz_embeddings: $(FUZZ_SRCDIR)/api/embeddings.c
 
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_OUT)/models_default.c
 

@@ -9,7 +9,7 @@
  * a key twice; a key twice is refused only where the tree really has
  * one; a document refused as invalid is one json_parse refuses too. */
 #include "fuzz.h"
-#include "json.h"
+#include "lib/json.h"
 
 FUZZ_INITIALIZE_QUIET
 

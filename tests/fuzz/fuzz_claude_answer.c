@@ -5,9 +5,9 @@
  *
  * Oracle: a translation is one valid JSON object. */
 #include "fuzz.h"
-#include "claude.h"
-#include "hexin.h"
-#include "json.h"
+#include "api/chat_claude.h"
+#include "upstream/hexin.h"
+#include "lib/json.h"
 
 #define CREATED	1700000000LL
 

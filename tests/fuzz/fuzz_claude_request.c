@@ -12,9 +12,9 @@
  * Oracles: 0 gives one valid JSON object, 400 names a parameter and says
  * why; nothing leaks either way. */
 #include "fuzz.h"
-#include "claude.h"
-#include "json.h"
-#include "models.h"
+#include "api/chat_claude.h"
+#include "lib/json.h"
+#include "upstream/models.h"
 
 static struct models	 table;
 

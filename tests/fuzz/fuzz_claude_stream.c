@@ -7,10 +7,10 @@
  *
  * Oracle: every chunk is one valid JSON object. */
 #include "fuzz.h"
-#include "claude.h"
-#include "hexin.h"
-#include "json.h"
-#include "sse.h"
+#include "api/chat_claude.h"
+#include "upstream/hexin.h"
+#include "lib/json.h"
+#include "upstream/sse.h"
 
 #define CREATED		1700000000LL
 #define EVENT_MAX	(16 * 1024 * 1024)

@@ -1,8 +1,8 @@
 /* The embeddings answer scan and its two encodings. The input is the body
  * of a 2xx answer from Hexin's embeddings route, spooled and scanned in
  * two pieces as if it arrived so. on_answer(), scan_end(), vec_write()
- * and the rest are static in api_embeddings.c, which is compiled in here
- * (this target links every object but api_embeddings.o and main.o).
+ * and the rest are static in api/embeddings.c, which is compiled in here
+ * (this target links every object but api/embeddings.o and main.o).
  *
  * Oracles: a vector found is written back from its spool in both
  * encodings, each exactly as long as predicted; the float form is valid
@@ -11,7 +11,7 @@
  * and must round-trip it. */
 #include "fuzz.h"
 
-#include "../../hexind/api_embeddings.c"
+#include "../../hexind/api/embeddings.c"
 
 FUZZ_INITIALIZE_QUIET
 

@@ -7,7 +7,7 @@
  * in the environment passes a non-NULL pointer instead, to fuzz the rest
  * while that case is known to fail: crashes/envfile-empty.bin). */
 #include "fuzz.h"
-#include "envfile.h"
+#include "lib/envfile.h"
 
 #define STOP_RC		5
 

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "conf.h"
-#include "json.h"
-#include "models.h"
+#include "lib/conf.h"
+#include "lib/json.h"
+#include "upstream/models.h"
 
 #define NAMES_MAX	32
 

@@ -6,8 +6,8 @@
  * also happen at the same event each way. A fourth run under a tiny line
  * cap exercises the refusal of long lines. */
 #include "fuzz.h"
-#include "buf.h"
-#include "sse.h"
+#include "lib/buf.h"
+#include "upstream/sse.h"
 
 #define BIG_LINE	(1u << 24)	/* longer than any input: no refusals */
 #define SMALL_LINE	16

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "token.h"
-#include "upstream.h"
+#include "lib/conf.h"
+#include "upstream/token.h"
+#include "upstream/transport.h"
 
 int
 main(int argc, char *argv[])

@@ -1,0 +1,40 @@
+/* A body refused here never reaches a handler's checks, so every
+ * endpoint reads a request the same way, and the way Hexin would. */
+#include <stdio.h>
+
+#include "api/body.h"
+#include "lib/json.h"
+#include "http/reply.h"
+
+/* The body's tree, or NULL once the client has been answered: 400 for
+ * JSON that is invalid or has a key twice, 413 past the value limit. */
+yajl_val
+body_json(struct call *c)
+{
+	enum json_fault	 fault;
+	char		 err[256];
+	yajl_val	 v;
+
+	v = json_parse_document(buf_cstr(&c->body), c->body.len,
+	    c->conf->max_json_values, &fault, err, sizeof(err));
+	if (v != NULL)
+		return v;
+	switch (fault) {
+	case JSON_TOO_MANY:
+		reply_error(c, 413, NULL, "the request body holds %s; the "
+		    "limit is HEXIND_MAX_JSON_VALUES", err);
+		break;
+	case JSON_DUP_KEY:
+		reply_error_param(c, NULL, "the request body is ambiguous: "
+		    "%s", err);
+		break;
+	case JSON_NO_MEMORY:
+		reply_error(c, 500, NULL, "out of memory");
+		break;
+	default:
+		reply_error_param(c, NULL, "the request body is not valid "
+		    "JSON: %s", err);
+		break;
+	}
+	return NULL;
+}

@@ -1,0 +1,1069 @@
+/* Request capture, the Python proxy's --log-dir: one JSON line per
+ * finished request, appended to <dir>/<endpoint>/<YYYY-MM-DD>/rollout.jsonl
+ * (UTC). The answer is taken from the bytes the client was sent, so a
+ * stream is captured as the client saw it and assembled here into the
+ * messages a non-stream answer would have held.
+ *
+ * Hundreds of processes append to one file: each takes flock(2), writes
+ * its whole line with O_APPEND, and cuts a failed write back off under
+ * the lock, so no line is ever torn, interleaved or left half written.
+ * Nothing here can fail a request: a capture that cannot be written is
+ * logged and dropped. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/json.h"
+#include "lib/lock.h"
+#include "lib/log.h"
+#include "api/capture.h"
+#include "upstream/sse.h"
+
+#define LOCK_WAIT_MS	5000
+
+enum kind { K_CHAT, K_MESSAGES, K_RESPONSES, K_EMBEDDINGS };
+
+/* Where each captured route goes, and which request members are its
+ * input and its system prompt; the rest are "parameters". */
+static const struct endpoint {
+	const char	*route;
+	const char	*dir;
+	enum kind	 kind;
+	const char	*input;
+	const char	*system;
+} endpoints[] = {
+	{ "chat", "chat_completions", K_CHAT, "messages", NULL },
+	{ "messages", "messages", K_MESSAGES, "messages", "system" },
+	{ "responses", "responses", K_RESPONSES, "input", "instructions" },
+	{ "embeddings", "embeddings", K_EMBEDDINGS, "input", NULL },
+};
+
+#define NENDPOINTS	(sizeof(endpoints) / sizeof(endpoints[0]))
+
+struct tool {			/* a chat tool call, assembled */
+	long		 index;
+	struct buf	 id, type, name, args;
+};
+
+struct choice {			/* a chat choice, assembled */
+	long		 index;
+	struct buf	 role, content, reasoning, refusal, finish;
+	int		 has_content, has_reasoning, has_refusal;
+	struct tool	*tools;
+	size_t		 ntools;
+};
+
+struct block {			/* a messages content block, assembled */
+	long		 index;
+	yajl_val	 start;		/* content_block_start's block */
+	struct buf	 text, sig, json;
+	int		 has_text, has_sig, has_json;
+};
+
+struct pair {
+	const char	*key;
+	yajl_val	 v;
+};
+
+struct rollout {
+	const struct endpoint *ep;
+	long long	 t_wall;	/* ms since the epoch at the start */
+	size_t		 cap, used;	/* bytes assembled, and their limit */
+	int		 truncated;
+	int		 stream;
+	int		 done;		/* the stream's last event was seen */
+	struct sse	 sse;
+	yajl_val	*kept;		/* parsed events still pointed into */
+	size_t		 nkept;
+	yajl_val	 answer;	/* a whole answer, or the final response */
+	yajl_val	 error;
+	struct buf	 error_text;	/* an error body that is not JSON */
+	struct pair	*usage;		/* merged from every usage object */
+	size_t		 nusage;
+	struct choice	*choices;	/* chat streams */
+	size_t		 nchoices;
+	struct block	*blocks;	/* messages streams */
+	size_t		 nblocks;
+	yajl_val	 message;	/* message_start's message */
+	yajl_val	 stop_reason, stop_sequence;
+	yajl_val	*items;		/* responses streams: finished items */
+	size_t		 nitems;
+	long long	 embeddings, dimensions;
+};
+
+static void *
+grow(void *p, size_t *n, size_t size)
+{
+	void	*q;
+
+	if (*n >= 100000 || (q = realloc(p, (*n + 1) * size)) == NULL)
+		return NULL;
+	memset((char *)q + *n * size, 0, size);
+	(*n)++;
+	return q;
+}
+
+static int
+keep(struct rollout *r, yajl_val v)
+{
+	size_t	 n = r->nkept;
+	yajl_val *k;
+
+	if ((k = grow(r->kept, &n, sizeof(*k))) == NULL)
+		return -1;
+	r->kept = k;
+	r->nkept = n;
+	k[n - 1] = v;
+	return 0;
+}
+
+/* Appends s to b within the capture's limit: past it the capture is
+ * marked truncated and the rest dropped. */
+static void
+take(struct rollout *r, struct buf *b, yajl_val s)
+{
+	size_t	 n;
+
+	if (!YAJL_IS_STRING(s))
+		return;
+	n = strlen(s->u.string);
+	if (r->used + n > r->cap) {
+		r->truncated = 1;
+		return;
+	}
+	if (buf_add(b, s->u.string, n) == 0)
+		r->used += n;
+	else
+		r->truncated = 1;
+}
+
+static void
+usage_merge(struct rollout *r, yajl_val u)
+{
+	struct pair	*p;
+	size_t		 i, j, n;
+
+	if (!YAJL_IS_OBJECT(u))
+		return;
+	for (i = 0; i < u->u.object.len; i++) {
+		for (j = 0; j < r->nusage; j++)
+			if (strcmp(r->usage[j].key, u->u.object.keys[i]) == 0)
+				break;
+		if (j == r->nusage) {
+			n = r->nusage;
+			if ((p = grow(r->usage, &n, sizeof(*p))) == NULL)
+				return;
+			r->usage = p;
+			r->nusage = n;
+			p[j].key = u->u.object.keys[i];
+		}
+		r->usage[j].v = u->u.object.values[i];
+	}
+}
+
+static void
+error_set(struct rollout *r, yajl_val root)
+{
+	yajl_val	 e = json_get(root, "error");
+
+	if (r->error == NULL)
+		r->error = e ? e : root;
+}
+
+/* --- chat streams --- */
+
+/* Finds the element of arr (*n of them, size bytes each, each starting
+ * with its "long index") whose index is index, adding it when missing
+ * and add allows; returns the array, perhaps moved, with the element's
+ * position in *pos, or NULL. */
+static void *
+at_index(void *arr, size_t *n, size_t size, long index, int add,
+    size_t *pos)
+{
+	char	*p = arr;
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		if (*(long *)(void *)(p + i * size) == index) {
+			*pos = i;
+			return arr;
+		}
+	if (!add || (p = grow(p, n, size)) == NULL)
+		return NULL;
+	*pos = *n - 1;
+	*(long *)(void *)(p + *pos * size) = index;
+	return p;
+}
+
+static long
+index_of(yajl_val v)
+{
+	yajl_val	 i = json_get(v, "index");
+
+	return YAJL_IS_INTEGER(i) ? (long)YAJL_GET_INTEGER(i) : 0;
+}
+
+static void
+chat_tools(struct rollout *r, struct choice *c, yajl_val calls)
+{
+	struct tool	*t;
+	yajl_val	 call, f;
+	size_t		 i, k;
+
+	for (i = 0; YAJL_IS_ARRAY(calls) && i < calls->u.array.len; i++) {
+		call = calls->u.array.values[i];
+		if ((t = at_index(c->tools, &c->ntools, sizeof(*t),
+		    index_of(call), 1, &k)) == NULL)
+			return;
+		c->tools = t;
+		t += k;
+		f = json_get(call, "function");
+		take(r, &t->id, json_get(call, "id"));
+		take(r, &t->type, json_get(call, "type"));
+		take(r, &t->name, json_get(f, "name"));
+		take(r, &t->args, json_get(f, "arguments"));
+	}
+}
+
+/* Returns 1 when root is to be kept: its usage or error is pointed
+ * into. */
+static int
+chat_chunk(struct rollout *r, yajl_val root)
+{
+	struct choice	*c;
+	yajl_val	 choices = json_get(root, "choices"), ch, d, s;
+	yajl_val	 usage = json_get(root, "usage");
+	size_t		 i, k;
+
+	if (json_get(root, "error")) {
+		error_set(r, root);
+		return 1;
+	}
+	usage_merge(r, usage);
+	for (i = 0; YAJL_IS_ARRAY(choices) && i < choices->u.array.len; i++) {
+		ch = choices->u.array.values[i];
+		if ((c = at_index(r->choices, &r->nchoices, sizeof(*c),
+		    index_of(ch), 1, &k)) == NULL)
+			break;
+		r->choices = c;
+		c += k;
+		d = json_get(ch, "delta");
+		if (c->role.len == 0)
+			take(r, &c->role, json_get(d, "role"));
+		if (YAJL_IS_STRING(s = json_get(d, "content"))) {
+			c->has_content = 1;
+			take(r, &c->content, s);
+		}
+		if (YAJL_IS_STRING(s = json_get(d, "reasoning_content"))) {
+			c->has_reasoning = 1;
+			take(r, &c->reasoning, s);
+		}
+		if (YAJL_IS_STRING(s = json_get(d, "refusal"))) {
+			c->has_refusal = 1;
+			take(r, &c->refusal, s);
+		}
+		chat_tools(r, c, json_get(d, "tool_calls"));
+		if (YAJL_IS_STRING(s = json_get(ch, "finish_reason"))) {
+			c->finish.len = 0;
+			take(r, &c->finish, s);
+		}
+	}
+	return YAJL_IS_OBJECT(usage);
+}
+
+/* --- messages streams --- */
+
+/* Returns 1 when root is to be kept: something now points into it. */
+static int
+messages_event(struct rollout *r, const char *type, yajl_val root)
+{
+	struct block	*b;
+	yajl_val	 d, s;
+	size_t		 k;
+
+	if (strcmp(type, "message_start") == 0) {
+		r->message = json_get(root, "message");
+		usage_merge(r, json_get(r->message, "usage"));
+		return 1;
+	}
+	if (strcmp(type, "content_block_start") == 0) {
+		if ((b = at_index(r->blocks, &r->nblocks, sizeof(*b),
+		    index_of(root), 1, &k)) != NULL) {
+			r->blocks = b;
+			b[k].start = json_get(root, "content_block");
+		}
+		return 1;
+	}
+	if (strcmp(type, "content_block_delta") == 0) {
+		if ((b = at_index(r->blocks, &r->nblocks, sizeof(*b),
+		    index_of(root), 0, &k)) == NULL)
+			return 0;
+		b += k;
+		d = json_get(root, "delta");
+		if ((s = json_get(d, "text")) || (s = json_get(d, "thinking"))) {
+			b->has_text = 1;
+			take(r, &b->text, s);
+		} else if ((s = json_get(d, "signature")) != NULL) {
+			b->has_sig = 1;
+			take(r, &b->sig, s);
+		} else if ((s = json_get(d, "partial_json")) != NULL) {
+			b->has_json = 1;
+			take(r, &b->json, s);
+		}
+		return 0;
+	}
+	if (strcmp(type, "message_delta") == 0) {
+		d = json_get(root, "delta");
+		if ((s = json_get(d, "stop_reason")) != NULL)
+			r->stop_reason = s;
+		if ((s = json_get(d, "stop_sequence")) != NULL)
+			r->stop_sequence = s;
+		usage_merge(r, json_get(root, "usage"));
+		return 1;
+	}
+	return 0;
+}
+
+/* --- responses streams --- */
+
+static int
+responses_event(struct rollout *r, const char *type, yajl_val root)
+{
+	yajl_val	*items, resp;
+	size_t		 n = r->nitems;
+
+	if (strcmp(type, "response.completed") == 0 ||
+	    strcmp(type, "response.incomplete") == 0 ||
+	    strcmp(type, "response.failed") == 0) {
+		resp = json_get(root, "response");
+		r->answer = resp;
+		usage_merge(r, json_get(resp, "usage"));
+		if (YAJL_IS_OBJECT(json_get(resp, "error")))
+			error_set(r, resp);
+		return 1;
+	}
+	if (strcmp(type, "response.output_item.done") == 0) {
+		if ((items = grow(r->items, &n, sizeof(*items))) == NULL)
+			return 0;
+		r->items = items;
+		r->nitems = n;
+		items[n - 1] = json_get(root, "item");
+		return 1;
+	}
+	return 0;
+}
+
+/* One event the client was sent. A slot to keep its tree in is taken
+ * first: once something points into the tree, it must not be lost. */
+static int
+on_event(void *arg, const char *event, const char *data, size_t n)
+{
+	struct rollout	*r = arg;
+	yajl_val	 root, t;
+	const char	*type;
+	char		 err[128];
+	int		 kept = 0;
+
+	if (n == 6 && memcmp(data, "[DONE]", 6) == 0)
+		r->done = 1;
+	if (n == 0 || data[0] != '{')
+		return 0;
+	if (r->used + n > r->cap || keep(r, NULL) == -1) {
+		r->truncated = 1;
+		return 0;
+	}
+	if ((root = json_parse(data, n, err, sizeof(err))) == NULL) {
+		r->nkept--;
+		return 0;
+	}
+	t = json_get(root, "type");
+	type = event[0] ? event : YAJL_IS_STRING(t) ? t->u.string : "";
+	if (strcmp(type, "message_stop") == 0 ||
+	    strcmp(type, "response.completed") == 0 ||
+	    strcmp(type, "response.incomplete") == 0 ||
+	    strcmp(type, "response.failed") == 0)
+		r->done = 1;
+	if (strcmp(type, "error") == 0) {
+		error_set(r, root);
+		kept = 1;
+	} else switch (r->ep->kind) {
+	case K_CHAT:
+		kept = chat_chunk(r, root);
+		break;
+	case K_MESSAGES:
+		kept = messages_event(r, type, root);
+		break;
+	case K_RESPONSES:
+		kept = responses_event(r, type, root);
+		break;
+	case K_EMBEDDINGS:
+		break;
+	}
+	if (kept) {
+		r->kept[r->nkept - 1] = root;
+		r->used += n;
+	} else {
+		r->nkept--;
+		yajl_tree_free(root);
+	}
+	return 0;
+}
+
+/* --- the interface --- */
+
+struct rollout *
+rollout_open(struct call *c, const char *route)
+{
+	struct rollout	*r;
+	struct timespec	 ts;
+	size_t		 i;
+
+	if (c->conf->log_dir == NULL || c->conf->log_dir[0] == '\0')
+		return NULL;
+	for (i = 0; i < NENDPOINTS; i++)
+		if (strcmp(endpoints[i].route, route) == 0)
+			break;
+	if (i == NENDPOINTS)
+		return NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		log_warn("id=%s capture: out of memory", c->id);
+		return NULL;
+	}
+	r->ep = &endpoints[i];
+	r->cap = c->conf->max_answer_bytes;
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
+		r->t_wall = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+		    (now_ms() - c->t0);
+	sse_init(&r->sse, SSE_EVENT_MAX);
+	buf_init(&r->error_text, 4096);
+	c->rollout = r;
+	return r;
+}
+
+/* A whole answer: kept for the output, or as the error. */
+void
+rollout_body(struct call *c, int status, const char *p, size_t n)
+{
+	struct rollout	*r = c->rollout;
+	yajl_val	 root;
+	char		 err[128];
+
+	if (r == NULL || r->answer || r->error)
+		return;
+	if (status < 400 && r->ep->kind == K_EMBEDDINGS)
+		return;			/* rollout_embeddings() has it */
+	if ((root = json_parse(p, n, err, sizeof(err))) == NULL ||
+	    keep(r, root) == -1) {
+		yajl_tree_free(root);
+		if (status >= 400)
+			(void)buf_add(&r->error_text, p, n < 4096 ? n : 4096);
+		return;
+	}
+	if (status >= 400) {
+		error_set(r, root);
+		return;
+	}
+	r->answer = root;
+	usage_merge(r, json_get(root, "usage"));
+}
+
+/* Events about to be sent; returns 1 once the last has been seen. */
+int
+rollout_stream(struct call *c, const char *p, size_t n)
+{
+	struct rollout	*r = c->rollout;
+
+	if (r == NULL)
+		return 0;
+	r->stream = 1;
+	if (sse_feed(&r->sse, p, n, on_event, r) != 0)
+		r->truncated = 1;
+	return r->done;
+}
+
+void
+rollout_embeddings(struct call *c, size_t count, size_t dimensions,
+    long long prompt_tokens, long long total_tokens)
+{
+	struct rollout	*r = c->rollout;
+	char		 err[128], u[128];
+	yajl_val	 root;
+
+	if (r == NULL)
+		return;
+	r->embeddings = (long long)count;
+	r->dimensions = (long long)dimensions;
+	snprintf(u, sizeof(u), "{\"prompt_tokens\":%lld,\"total_tokens\":"
+	    "%lld}", prompt_tokens, total_tokens);
+	if ((root = json_parse(u, strlen(u), err, sizeof(err))) == NULL)
+		return;
+	if (keep(r, root) == -1) {
+		yajl_tree_free(root);
+		return;
+	}
+	usage_merge(r, root);
+}
+
+/* --- the line --- */
+
+static int
+gen_null(yajl_gen g)
+{
+	return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
+}
+
+static int
+json_int(yajl_gen g, long long v)
+{
+	return yajl_gen_integer(g, v) == yajl_gen_status_ok ? 0 : -1;
+}
+
+static int
+gen_val(yajl_gen g, yajl_val v)
+{
+	return v ? json_gen_value(g, v) : gen_null(g);
+}
+
+static int
+gen_opt_str(yajl_gen g, const char *key, int has, struct buf *b)
+{
+	if (!has)
+		return 0;
+	return json_str(g, key) || json_strn(g, b->data ? b->data : "",
+	    b->len);
+}
+
+static int
+gen_chat_stream(yajl_gen g, struct rollout *r)
+{
+	struct choice	*c;
+	struct tool	*t;
+	size_t		 i, k;
+	int		 rc = yajl_gen_array_open(g);
+
+	for (i = 0; rc == 0 && i < r->nchoices; i++) {
+		c = &r->choices[i];
+		rc = yajl_gen_map_open(g) ||
+		    json_kint(g, "index", c->index) ||
+		    json_kstr(g, "role", c->role.len ? buf_cstr(&c->role) :
+		    "assistant") || json_str(g, "content") ||
+		    (c->has_content ? json_strn(g, buf_cstr(&c->content),
+		    c->content.len) : gen_null(g)) ||
+		    gen_opt_str(g, "reasoning_content", c->has_reasoning,
+		    &c->reasoning) ||
+		    gen_opt_str(g, "refusal", c->has_refusal, &c->refusal);
+		if (rc == 0 && c->ntools) {
+			rc = json_str(g, "tool_calls") ||
+			    yajl_gen_array_open(g);
+			for (k = 0; rc == 0 && k < c->ntools; k++) {
+				t = &c->tools[k];
+				rc = yajl_gen_map_open(g) ||
+				    json_kstr(g, "id", buf_cstr(&t->id)) ||
+				    json_kstr(g, "type", t->type.len ?
+				    buf_cstr(&t->type) : "function") ||
+				    json_str(g, "function") ||
+				    yajl_gen_map_open(g) ||
+				    json_kstr(g, "name", buf_cstr(&t->name)) ||
+				    json_kstr(g, "arguments",
+				    buf_cstr(&t->args)) ||
+				    yajl_gen_map_close(g) ||
+				    yajl_gen_map_close(g);
+			}
+			rc = rc || yajl_gen_array_close(g);
+		}
+		rc = rc || json_str(g, "finish_reason") || (c->finish.len ?
+		    json_str(g, buf_cstr(&c->finish)) : gen_null(g)) ||
+		    yajl_gen_map_close(g);
+	}
+	return rc || yajl_gen_array_close(g);
+}
+
+/* Each choice's message, with its index and finish_reason. */
+static int
+gen_chat_answer(yajl_gen g, yajl_val answer)
+{
+	yajl_val	 choices = json_get(answer, "choices"), ch, m;
+	size_t		 i, k;
+	int		 rc = yajl_gen_array_open(g);
+
+	for (i = 0; rc == 0 && YAJL_IS_ARRAY(choices) &&
+	    i < choices->u.array.len; i++) {
+		ch = choices->u.array.values[i];
+		m = json_get(ch, "message");
+		rc = yajl_gen_map_open(g) ||
+		    json_kint(g, "index", index_of(ch));
+		for (k = 0; rc == 0 && YAJL_IS_OBJECT(m) &&
+		    k < m->u.object.len; k++)
+			rc = json_str(g, m->u.object.keys[k]) ||
+			    gen_val(g, m->u.object.values[k]);
+		rc = rc || json_str(g, "finish_reason") ||
+		    gen_val(g, json_get(ch, "finish_reason")) ||
+		    yajl_gen_map_close(g);
+	}
+	return rc || yajl_gen_array_close(g);
+}
+
+/* A content block: as it started, with what its deltas carried. */
+static int
+gen_block(yajl_gen g, struct block *b)
+{
+	yajl_val	 s = b->start, t = json_get(s, "type"), input;
+	const char	*tkey = YAJL_IS_STRING(t) &&
+			    strcmp(t->u.string, "thinking") == 0 ?
+			    "thinking" : "text";
+	const char	*k;
+	char		 err[128];
+	size_t		 i;
+	int		 rc = yajl_gen_map_open(g);
+
+	for (i = 0; rc == 0 && YAJL_IS_OBJECT(s) && i < s->u.object.len;
+	    i++) {
+		k = s->u.object.keys[i];
+		if ((b->has_text && strcmp(k, tkey) == 0) ||
+		    (b->has_sig && strcmp(k, "signature") == 0) ||
+		    (b->has_json && strcmp(k, "input") == 0))
+			continue;
+		rc = json_str(g, k) || gen_val(g, s->u.object.values[i]);
+	}
+	rc = rc || gen_opt_str(g, tkey, b->has_text, &b->text) ||
+	    gen_opt_str(g, "signature", b->has_sig, &b->sig);
+	if (rc == 0 && b->has_json) {
+		/* the tool input as the client would parse it */
+		if ((input = json_parse(buf_cstr(&b->json), b->json.len, err,
+		    sizeof(err))) != NULL) {
+			rc = json_str(g, "input") || gen_val(g, input);
+			yajl_tree_free(input);
+		} else
+			rc = json_str(g, "input") || json_strn(g,
+			    buf_cstr(&b->json), b->json.len);
+	}
+	return rc || yajl_gen_map_close(g);
+}
+
+static int
+gen_messages(yajl_gen g, struct rollout *r)
+{
+	yajl_val	 a = r->answer, role;
+	size_t		 i;
+	int		 rc;
+
+	role = json_get(a ? a : r->message, "role");
+	rc = yajl_gen_array_open(g) || yajl_gen_map_open(g) ||
+	    json_kstr(g, "role", YAJL_IS_STRING(role) ? role->u.string :
+	    "assistant") || json_str(g, "content");
+	if (a)
+		rc = rc || gen_val(g, json_get(a, "content")) ||
+		    json_str(g, "stop_reason") ||
+		    gen_val(g, json_get(a, "stop_reason")) ||
+		    json_str(g, "stop_sequence") ||
+		    gen_val(g, json_get(a, "stop_sequence"));
+	else {
+		rc = rc || yajl_gen_array_open(g);
+		for (i = 0; rc == 0 && i < r->nblocks; i++)
+			rc = gen_block(g, &r->blocks[i]);
+		rc = rc || yajl_gen_array_close(g) ||
+		    json_str(g, "stop_reason") || gen_val(g, r->stop_reason) ||
+		    json_str(g, "stop_sequence") ||
+		    gen_val(g, r->stop_sequence);
+	}
+	return rc || yajl_gen_map_close(g) || yajl_gen_array_close(g);
+}
+
+static int
+gen_output(yajl_gen g, struct rollout *r)
+{
+	size_t	 i;
+	int	 rc;
+
+	if (json_str(g, "output"))
+		return -1;
+	switch (r->ep->kind) {
+	case K_CHAT:
+		if (r->answer)
+			return gen_chat_answer(g, r->answer);
+		if (r->nchoices)
+			return gen_chat_stream(g, r);
+		break;
+	case K_MESSAGES:
+		if (r->answer || r->message)
+			return gen_messages(g, r);
+		break;
+	case K_RESPONSES:
+		if (r->answer)
+			return gen_val(g, json_get(r->answer, "output"));
+		if (r->nitems) {
+			rc = yajl_gen_array_open(g);
+			for (i = 0; rc == 0 && i < r->nitems; i++)
+				rc = gen_val(g, r->items[i]);
+			return rc || yajl_gen_array_close(g);
+		}
+		break;
+	case K_EMBEDDINGS:
+		if (r->embeddings)
+			return yajl_gen_map_open(g) ||
+			    json_kint(g, "embeddings", r->embeddings) ||
+			    json_kint(g, "dimensions", r->dimensions) ||
+			    yajl_gen_map_close(g);
+		break;
+	}
+	return gen_null(g);
+}
+
+static int
+secret_header(const char *name)
+{
+	static const char *const words[] = { "auth", "key", "token",
+	    "secret", "cookie", "passw" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(name, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* What the capture keeps of a credential: the scheme when it is one of
+ * the known words (no byte of the client's own), never the rest. */
+static const char *
+masked(const char *val)
+{
+	static const char *const schemes[] = { "Bearer ***", "Basic ***",
+	    "Digest ***", "Negotiate ***", "NTLM ***" };
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		n = strlen(schemes[i]) - 3;	/* "Bearer " */
+		if (strncasecmp(val, schemes[i], n) == 0)
+			return schemes[i];
+	}
+	return "***";
+}
+
+/* The request's header fields, one member per name (repeats joined by
+ * ", "), credentials masked whole: "Bearer ***", "***". */
+static int
+gen_headers(yajl_gen g, const struct http_req *q)
+{
+	struct buf	 v;
+	const char	*name, *val;
+	size_t		 i, j;
+	int		 rc = yajl_gen_map_open(g);
+
+	buf_init(&v, 0);
+	for (i = 0; rc == 0 && i < q->nfields; i++) {
+		name = q->fields[i].name;
+		for (j = 0; j < i; j++)
+			if (strcasecmp(q->fields[j].name, name) == 0)
+				break;
+		if (j < i)
+			continue;
+		v.len = 0;
+		for (j = i; rc == 0 && j < q->nfields; j++) {
+			if (strcasecmp(q->fields[j].name, name) != 0)
+				continue;
+			val = q->fields[j].value;
+			if (v.len)
+				rc = buf_adds(&v, ", ");
+			if (rc == 0 && secret_header(name))
+				rc = buf_adds(&v, masked(val));
+			else if (rc == 0)
+				rc = buf_adds(&v, val);
+		}
+		rc = rc || json_str(g, name) ||
+		    json_strn(g, buf_cstr(&v), v.len);
+	}
+	buf_free(&v);
+	return rc || yajl_gen_map_close(g);
+}
+
+static int
+is_request_member(const struct endpoint *ep, const char *k)
+{
+	return strcmp(k, "model") == 0 || strcmp(k, "stream") == 0 ||
+	    strcmp(k, "tools") == 0 || strcmp(k, ep->input) == 0 ||
+	    (ep->system && strcmp(k, ep->system) == 0);
+}
+
+static int
+gen_request(yajl_gen g, const struct endpoint *ep, yajl_val q)
+{
+	size_t	 i;
+	int	 rc;
+
+	rc = json_str(g, "input") || gen_val(g, json_get(q, ep->input));
+	if (rc == 0 && ep->system && json_get(q, ep->system))
+		rc = json_str(g, "system") ||
+		    gen_val(g, json_get(q, ep->system));
+	rc = rc || json_str(g, "tools") || gen_val(g, json_get(q, "tools")) ||
+	    json_str(g, "parameters") || yajl_gen_map_open(g);
+	for (i = 0; rc == 0 && YAJL_IS_OBJECT(q) && i < q->u.object.len; i++)
+		if (!is_request_member(ep, q->u.object.keys[i]))
+			rc = json_str(g, q->u.object.keys[i]) ||
+			    gen_val(g, q->u.object.values[i]);
+	return rc || yajl_gen_map_close(g);
+}
+
+static int
+gen_usage(yajl_gen g, struct rollout *r)
+{
+	size_t	 i;
+	int	 rc;
+
+	if (json_str(g, "usage"))
+		return -1;
+	if (r->nusage == 0)
+		return gen_null(g);
+	rc = yajl_gen_map_open(g);
+	for (i = 0; rc == 0 && i < r->nusage; i++)
+		rc = json_str(g, r->usage[i].key) || gen_val(g, r->usage[i].v);
+	return rc || yajl_gen_map_close(g);
+}
+
+/* The whole record; the line is its text and a newline. */
+static int
+gen_record(struct call *c, struct rollout *r, const char *stamp,
+    struct buf *line)
+{
+	yajl_val	 q, model;
+	yajl_gen	 g;
+	char		 err[128];
+	int		 rc;
+
+	q = json_parse(c->body.data ? c->body.data : "", c->body.len, err,
+	    sizeof(err));
+	model = json_get(q, "model");
+	if ((g = json_gen()) == NULL) {
+		yajl_tree_free(q);
+		return -1;
+	}
+	rc = yajl_gen_map_open(g) || json_kstr(g, "timestamp", stamp) ||
+	    json_kstr(g, "request_id", c->id) ||
+	    json_kstr(g, "endpoint", r->ep->dir) ||
+	    json_str(g, "model") || (c->model[0] ? json_str(g, c->model) :
+	    gen_val(g, YAJL_IS_STRING(model) ? model : NULL)) ||
+	    json_kbool(g, "stream", r->stream) ||
+	    json_kint(g, "status", c->status) ||
+	    json_kint(g, "latency_ms", now_ms() - c->t0) ||
+	    json_str(g, "first_byte_ms") || (c->t_first ?
+	    json_int(g, c->t_first - c->t0) : gen_null(g)) ||
+	    json_str(g, "headers") || gen_headers(g, c->req) ||
+	    gen_request(g, r->ep, q) || gen_output(g, r) || gen_usage(g, r);
+	if (rc == 0 && r->error)
+		rc = json_str(g, "error") || gen_val(g, r->error);
+	else if (rc == 0 && r->error_text.len)
+		rc = json_str(g, "error") || json_strn(g,
+		    buf_cstr(&r->error_text), r->error_text.len);
+	if (rc == 0 && r->truncated)
+		rc = json_kbool(g, "truncated", 1);
+	rc = rc || yajl_gen_map_close(g);
+	yajl_tree_free(q);
+	if (rc) {
+		yajl_gen_free(g);
+		return -1;
+	}
+	return json_take(g, line) || buf_addc(line, '\n') ? -1 : 0;
+}
+
+static int
+mkdir_one(const char *path)
+{
+	struct stat	 st;
+
+	if (mkdir(path, 0750) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (lstat(path, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/* A process killed inside its write(2) leaves part of a line without its
+ * newline; the next writer, holding the lock, cuts it off before adding
+ * its own, so the file stays whole lines. */
+static int
+tail_repair(int fd, const char *path, off_t *size)
+{
+	char	 b[4096];
+	off_t	 at = *size;
+	ssize_t	 n, i;
+
+	while (at > 0) {
+		n = at < (off_t)sizeof(b) ? (ssize_t)at : (ssize_t)sizeof(b);
+		if (pread(fd, b, (size_t)n, at - n) != n)
+			return -1;
+		for (i = n; i > 0; i--)
+			if (b[i - 1] == '\n')
+				break;
+		if (i > 0 || at - n == 0) {
+			at = at - n + i;
+			break;
+		}
+		at -= n;
+	}
+	if (at == *size)
+		return 0;
+	if (ftruncate(fd, at) == -1)
+		return -1;
+	log_warn("capture %s: cut off %lld bytes of a line a killed process "
+	    "left", path, (long long)(*size - at));
+	*size = at;
+	return 0;
+}
+
+/* Appends the line whole, or not at all. */
+static int
+append(const char *path, const struct buf *line)
+{
+	struct stat	 st;
+	size_t		 off = 0;
+	ssize_t		 w;
+	int		 fd, saved;
+
+	if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_NOCTTY | O_CLOEXEC, 0640)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (lock_wait(fd, LOCK_WAIT_MS, NULL, NULL) == -1 ||
+	    fstat(fd, &st) == -1 || tail_repair(fd, path, &st.st_size) == -1)
+		goto fail;
+	while (off < line->len) {
+		w = write(fd, line->data + off, line->len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			saved = errno;
+			/* cut the part written back off, still locked */
+			if (off > 0 && ftruncate(fd, st.st_size) == -1)
+				log_error("capture %s: a torn line could not "
+				    "be cut off: %s", path, strerror(errno));
+			errno = saved;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) == -1)
+		return -1;
+	return 0;
+fail:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return -1;
+}
+
+static void
+rollout_write(struct call *c, struct rollout *r)
+{
+	struct buf	 line;
+	struct tm	 tm;
+	time_t		 t = (time_t)(r->t_wall / 1000);
+	char		 stamp[40], day[16], path[4096];
+	size_t		 n;
+	int		 rc = -1;
+
+	buf_init(&line, 0);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0 ||
+	    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		log_warn("id=%s capture: no clock", c->id);
+		return;
+	}
+	n = strlen(stamp);
+	snprintf(stamp + n, sizeof(stamp) - n, ".%03lldZ", r->t_wall % 1000);
+	if (gen_record(c, r, stamp, &line) == -1) {
+		log_warn("id=%s capture: out of memory", c->id);
+		buf_free(&line);
+		return;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s/rollout.jsonl",
+	    c->conf->log_dir, r->ep->dir, day) >= sizeof(path)) {
+		log_warn("id=%s capture: HEXIND_LOG_DIR is too long", c->id);
+		buf_free(&line);
+		return;
+	}
+	/* the directories: HEXIND_LOG_DIR itself, the endpoint's, the
+	 * day's, each made when missing */
+	n = strlen(c->conf->log_dir);
+	path[n] = '\0';
+	if (mkdir_one(path) == 0) {
+		path[n] = '/';
+		n += 1 + strlen(r->ep->dir);
+		path[n] = '\0';
+		if (mkdir_one(path) == 0) {
+			path[n] = '/';
+			n += 1 + strlen(day);
+			path[n] = '\0';
+			if (mkdir_one(path) == 0) {
+				path[n] = '/';
+				rc = append(path, &line);
+			}
+		}
+	}
+	if (rc == -1)
+		log_warn("id=%s capture %s: cannot write: %s; the request "
+		    "was not captured", c->id, path, strerror(errno));
+	buf_free(&line);
+}
+
+/* Writes the request's line, and frees the capture. */
+void
+rollout_close(struct call *c)
+{
+	struct rollout	*r = c->rollout;
+	size_t		 i, k;
+
+	if (r == NULL)
+		return;
+	if (sse_finish(&r->sse, on_event, r) != 0)
+		r->truncated = 1;
+	rollout_write(c, r);
+	for (i = 0; i < r->nchoices; i++) {
+		buf_free(&r->choices[i].role);
+		buf_free(&r->choices[i].content);
+		buf_free(&r->choices[i].reasoning);
+		buf_free(&r->choices[i].refusal);
+		buf_free(&r->choices[i].finish);
+		for (k = 0; k < r->choices[i].ntools; k++) {
+			buf_free(&r->choices[i].tools[k].id);
+			buf_free(&r->choices[i].tools[k].type);
+			buf_free(&r->choices[i].tools[k].name);
+			buf_free(&r->choices[i].tools[k].args);
+		}
+		free(r->choices[i].tools);
+	}
+	for (i = 0; i < r->nblocks; i++) {
+		buf_free(&r->blocks[i].text);
+		buf_free(&r->blocks[i].sig);
+		buf_free(&r->blocks[i].json);
+	}
+	for (i = 0; i < r->nkept; i++)
+		yajl_tree_free(r->kept[i]);
+	free(r->kept);
+	free(r->choices);
+	free(r->blocks);
+	free(r->items);
+	free(r->usage);
+	buf_free(&r->error_text);
+	sse_free(&r->sse);
+	free(r);
+	c->rollout = NULL;
+}

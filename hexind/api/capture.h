@@ -1,0 +1,22 @@
+/* Request capture (HEXIND_LOG_DIR): what a client asked and what it got,
+ * streams assembled, one JSON line per finished request. Handlers do not
+ * call it: reply.c hands it every answer byte the client is sent, and
+ * closes it before the last of them goes out, so a client holding its
+ * whole answer always finds the line written. */
+#ifndef HEXIND_ROLLOUT_H
+#define HEXIND_ROLLOUT_H
+
+#include <stddef.h>
+
+#include "http/call.h"
+
+struct rollout;
+
+struct rollout *rollout_open(struct call *, const char *route);
+void	rollout_body(struct call *, int status, const char *, size_t);
+int	rollout_stream(struct call *, const char *, size_t);
+void	rollout_embeddings(struct call *, size_t count, size_t dimensions,
+	    long long prompt_tokens, long long total_tokens);
+void	rollout_close(struct call *);
+
+#endif

@@ -1,0 +1,973 @@
+/* POST /v1/chat/completions for the families whose Hexin routes speak the
+ * OpenAI chat format. The client's body is parsed whole (it is bounded),
+ * rewritten by its family's rules and sent on; the answer is unwrapped
+ * from Hexin's envelope, and a stream is passed on event by event the
+ * moment each one is complete. When the family's upstream ignores "n",
+ * n calls run at once and their choices are merged, or in a stream
+ * multiplexed, with their indexes rewritten. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/body.h"
+#include "api/chat_claude.h"
+#include "upstream/attempt.h"
+#include "upstream/hexin.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "upstream/models.h"
+#include "http/reply.h"
+#include "upstream/sse.h"
+#include "upstream/token.h"
+#include "upstream/transport.h"
+
+#define N_MAX		128
+#define STREAM_HEADERS	"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
+
+struct chat;
+
+/* One upstream call and what its stream has shown so far. */
+struct stream {
+	struct chat	*ch;
+	int		 base;		/* its choices' index in the answer */
+	struct sse	 sse;
+	int		 done;		/* [DONE] arrived */
+	int		 finished;	/* a finish_reason arrived */
+	int		 think;		/* folding: inside <think> */
+	enum hx_kind	 kind;		/* an error event's kind */
+	int		 status;	/* and the status it maps to */
+	char		 error[512];
+	yajl_val	 usage;		/* a held usage chunk (fan-out) */
+	yajl_val	 plain_usage;	/* a plain answer's usage (borrowed) */
+	struct claude_stream cs;	/* Bedrock routes: the translation */
+};
+
+struct chat {
+	struct call		*c;
+	yajl_val		 req;
+	struct resolved		 r;
+	int			 stream;
+	int			 bedrock;	/* the route speaks Anthropic */
+	int			 include_usage;
+	int			 fold;
+	int			 n;		/* upstream calls */
+	int			 head_sent;
+	yajl_gen		 g;		/* reused for every event */
+	struct stream		*st;
+	struct hexcall		 h;
+	const char		*url;
+	const struct buf	*body;
+	char			 id[128];	/* of the last chunk seen */
+	char			 model[256];
+	char			 created[32];
+};
+
+/* --- writing to the client --- */
+
+static int
+emit_raw(struct chat *ch, const char *p, size_t n)
+{
+	struct call	*c = ch->c;
+
+	if (!ch->head_sent) {
+		ch->head_sent = 1;
+		if (reply_head(c, 200, "text/event-stream", -1,
+		    STREAM_HEADERS) == -1)
+			return -1;
+	}
+	return reply_write(c, p, n);
+}
+
+/* Writes what ch->g generated as one event: "data: JSON", blank line. */
+static int
+emit_gen(struct chat *ch)
+{
+	const unsigned char	*p;
+	struct buf		 b;
+	size_t			 n;
+	int			 rc = -1;
+
+	buf_init(&b, 0);
+	if (yajl_gen_get_buf(ch->g, &p, &n) == yajl_gen_status_ok &&
+	    buf_add(&b, "data: ", 6) == 0 && buf_add(&b, p, n) == 0 &&
+	    buf_add(&b, "\n\n", 2) == 0)
+		rc = emit_raw(ch, b.data, b.len);
+	buf_free(&b);
+	yajl_gen_clear(ch->g);
+	yajl_gen_reset(ch->g, NULL);
+	return rc;
+}
+
+/* The error event the SDKs raise: a chunk with an "error" object. */
+static void
+emit_error(struct chat *ch, int status, const char *msg)
+{
+	struct buf	 b, e;
+
+	buf_init(&b, 0);
+	buf_init(&e, 0);
+	if (error_body(&e, API_OPENAI, status, "upstream_error", msg) == 0 &&
+	    buf_add(&b, "data: ", 6) == 0 && buf_add(&b, e.data, e.len) == 0 &&
+	    buf_add(&b, "\n\n", 2) == 0)
+		(void)emit_raw(ch, b.data, b.len);
+	buf_free(&b);
+	buf_free(&e);
+	if (ch->c->status == 200)
+		log_warn("id=%s stream broken after it began: %s", ch->c->id,
+		    msg);
+}
+
+/* --- reasoning_content and <think> tags --- */
+
+/* Emits the content of a message or delta with the reasoning folded in
+ * front of it between <think> tags, as the Python proxy did. */
+static int
+gen_folded(yajl_gen g, struct stream *s, yajl_val rc, yajl_val content,
+    int closing)
+{
+	struct buf	 b;
+	int		 r;
+
+	buf_init(&b, 0);
+	if (YAJL_IS_STRING(rc) && rc->u.string[0]) {
+		if (!s->think && buf_adds(&b, "<think>") == -1)
+			goto nomem;
+		s->think = 1;
+		if (buf_adds(&b, rc->u.string) == -1)
+			goto nomem;
+	}
+	if (s->think && ((YAJL_IS_STRING(content) && content->u.string[0]) ||
+	    closing)) {
+		if (buf_adds(&b, "</think>") == -1)
+			goto nomem;
+		s->think = 0;
+	}
+	if (YAJL_IS_STRING(content) && buf_adds(&b, content->u.string) == -1)
+		goto nomem;
+	if (b.len == 0 && !YAJL_IS_STRING(content)) {
+		buf_free(&b);
+		return json_gen_value(g, content);
+	}
+	r = json_strn(g, buf_cstr(&b), b.len);
+	buf_free(&b);
+	return r;
+nomem:
+	buf_free(&b);
+	return -1;
+}
+
+/* A message or delta object, with reasoning folded when configured. */
+static int
+gen_message(struct chat *ch, struct stream *s, yajl_val m, int closing)
+{
+	yajl_gen	 g = ch->g;
+	yajl_val	 rc = json_get(m, "reasoning_content");
+	yajl_val	 content = json_get(m, "content");
+	size_t		 i;
+	int		 wrote = 0;
+
+	if (!ch->fold)
+		return json_gen_value(g, m);
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+		return -1;
+	for (i = 0; i < m->u.object.len; i++) {
+		const char *k = m->u.object.keys[i];
+
+		if (strcmp(k, "reasoning_content") == 0)
+			continue;
+		if (strcmp(k, "content") == 0) {
+			if (json_str(g, k) || gen_folded(g, s, rc, content,
+			    closing))
+				return -1;
+			wrote = 1;
+			continue;
+		}
+		if (json_str(g, k) || json_gen_value(g, m->u.object.values[i]))
+			return -1;
+	}
+	/* reasoning, or a closing tag, with no content key to carry it */
+	if (!wrote && ((YAJL_IS_STRING(rc) && rc->u.string[0]) ||
+	    (closing && s->think)))
+		if (json_str(g, "content") || gen_folded(g, s, rc, NULL,
+		    closing))
+			return -1;
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+}
+
+/* --- usage --- */
+
+/* Sums the integers of several usage objects, key by key, nested objects
+ * included; other values come from the first. */
+static int
+gen_usage_sum(yajl_gen g, yajl_val *u, size_t n)
+{
+	yajl_val	 v, w, sub[N_MAX];
+	long long	 sum;
+	size_t		 i, k;
+
+	if (!YAJL_IS_OBJECT(u[0]))
+		return json_gen_value(g, u[0]);
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+		return -1;
+	for (i = 0; i < u[0]->u.object.len; i++) {
+		const char *key = u[0]->u.object.keys[i];
+
+		v = u[0]->u.object.values[i];
+		if (json_str(g, key))
+			return -1;
+		if (YAJL_IS_INTEGER(v)) {
+			for (sum = 0, k = 0; k < n; k++)
+				if ((w = json_get(u[k], key)) &&
+				    YAJL_IS_INTEGER(w))
+					sum += YAJL_GET_INTEGER(w);
+			if (yajl_gen_integer(g, sum) != yajl_gen_status_ok)
+				return -1;
+		} else if (YAJL_IS_OBJECT(v)) {
+			for (k = 0; k < n; k++)
+				sub[k] = json_get(u[k], key) ? json_get(u[k],
+				    key) : v;
+			if (gen_usage_sum(g, sub, n))
+				return -1;
+		} else if (json_gen_value(g, v)) {
+			return -1;
+		}
+	}
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+}
+
+/* --- stream events --- */
+
+static void
+remember(struct chat *ch, yajl_val chunk)
+{
+	yajl_val	 v;
+
+	if ((v = json_get(chunk, "id")) && YAJL_IS_STRING(v))
+		snprintf(ch->id, sizeof(ch->id), "%s", v->u.string);
+	if ((v = json_get(chunk, "model")) && YAJL_IS_STRING(v))
+		snprintf(ch->model, sizeof(ch->model), "%s", v->u.string);
+	if ((v = json_get(chunk, "created")) && YAJL_IS_NUMBER(v))
+		snprintf(ch->created, sizeof(ch->created), "%s",
+		    v->u.number.r);
+}
+
+/* A choice of a chunk, its index moved by the stream's base. */
+static int
+gen_choice(struct chat *ch, struct stream *s, yajl_val choice)
+{
+	yajl_gen	 g = ch->g;
+	yajl_val	 idx = json_get(choice, "index");
+	yajl_val	 fin = json_get(choice, "finish_reason");
+	size_t		 i;
+	int		 closing = fin && !YAJL_IS_NULL(fin);
+
+	if (!YAJL_IS_OBJECT(choice))
+		return json_gen_value(g, choice);
+	if (closing)
+		s->finished = 1;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+		return -1;
+	for (i = 0; i < choice->u.object.len; i++) {
+		const char *k = choice->u.object.keys[i];
+		yajl_val v = choice->u.object.values[i];
+
+		if (json_str(g, k))
+			return -1;
+		if (strcmp(k, "index") == 0) {
+			if (yajl_gen_integer(g, s->base + (YAJL_IS_INTEGER(idx) ?
+			    YAJL_GET_INTEGER(idx) : 0)) != yajl_gen_status_ok)
+				return -1;
+		} else if ((strcmp(k, "delta") == 0 ||
+		    strcmp(k, "message") == 0) && YAJL_IS_OBJECT(v)) {
+			if (gen_message(ch, s, v, closing))
+				return -1;
+		} else if (json_gen_value(g, v)) {
+			return -1;
+		}
+	}
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+}
+
+/* Passes one chunk on: indexes moved, usage only when asked for. */
+static int
+emit_chunk(struct chat *ch, struct stream *s, yajl_val chunk)
+{
+	yajl_gen	 g = ch->g;
+	yajl_val	 choices = json_get(chunk, "choices");
+	yajl_val	 usage = json_get(chunk, "usage");
+	size_t		 i, k;
+	int		 usage_only = YAJL_IS_ARRAY(choices) &&
+			    choices->u.array.len == 0;
+
+	remember(ch, chunk);
+	if (usage_only && (!ch->include_usage || ch->n > 1))
+		return 0;	/* dropped, or summed at the end */
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+		return -1;
+	for (i = 0; i < chunk->u.object.len; i++) {
+		const char *key = chunk->u.object.keys[i];
+		yajl_val v = chunk->u.object.values[i];
+
+		if (strcmp(key, "usage") == 0 && (!ch->include_usage ||
+		    (ch->n > 1 && !YAJL_IS_NULL(usage))))
+			continue;
+		if (json_str(g, key))
+			return -1;
+		if (strcmp(key, "choices") == 0 && YAJL_IS_ARRAY(v)) {
+			if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+				return -1;
+			for (k = 0; k < v->u.array.len; k++)
+				if (gen_choice(ch, s, v->u.array.values[k]))
+					return -1;
+			if (yajl_gen_array_close(g) != yajl_gen_status_ok)
+				return -1;
+		} else if (json_gen_value(g, v)) {
+			return -1;
+		}
+	}
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+		return -1;
+	return emit_gen(ch);
+}
+
+static void
+stream_fail(struct stream *s, enum hx_kind kind, int status, const char *msg)
+{
+	if (s->error[0])
+		return;
+	s->kind = kind;
+	s->status = status;
+	snprintf(s->error, sizeof(s->error), "%s", msg);
+}
+
+/* Passes on one chunk whose tree is root. With n > 1 and usage asked
+ * for, a stream's usage is held (with its tree) for the sum at the end. */
+static int
+deliver(struct stream *s, yajl_val root, yajl_val chunk)
+{
+	yajl_val	 usage = json_get(chunk, "usage");
+	int		 rc;
+
+	rc = emit_chunk(s->ch, s, chunk);
+	if (s->ch->n > 1 && s->ch->include_usage && YAJL_IS_OBJECT(usage) &&
+	    s->usage == NULL)
+		s->usage = root;
+	else
+		yajl_tree_free(root);
+	return rc;
+}
+
+/* A chunk translated from a Bedrock event, as JSON text. */
+static int
+deliver_json(void *arg, const char *json, size_t n)
+{
+	struct stream	*s = arg;
+	char		 err[128];
+	yajl_val	 v;
+
+	if ((v = json_parse(json, n, err, sizeof(err))) == NULL)
+		return -1;
+	return deliver(s, v, v);
+}
+
+/* One upstream event. A non-zero return stops that stream. */
+static int
+on_event(void *arg, const char *event, const char *data, size_t n)
+{
+	struct stream	*s = arg;
+	struct hx_result r;
+	char		 err[128];
+	yajl_val	 v;
+	int		 rc;
+
+	(void)event;
+	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		s->done = 1;
+		return 0;
+	}
+	if ((v = json_parse(data, n, err, sizeof(err))) == NULL) {
+		stream_fail(s, HX_ERROR, 502, hexin_bad_event(data, n));
+		return 1;
+	}
+	if (hexin_is_ping(v)) {
+		yajl_tree_free(v);
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	hexin_classify_tree(200, v, &r);
+	if (r.kind != HX_OK || !YAJL_IS_OBJECT(r.payload)) {
+		stream_fail(s, r.kind == HX_OK ? HX_ERROR : r.kind, r.status ?
+		    r.status : 502, r.kind == HX_OK ? "Hexin sent an event "
+		    "that is not an object" : r.message);
+		hexin_result_free(&r);
+		return 1;
+	}
+	if (s->ch->bedrock) {
+		rc = claude_event(&s->cs, r.payload, deliver_json, s);
+		s->done = s->cs.stopped;
+		s->finished = s->cs.finished;
+		hexin_result_free(&r);
+	} else {
+		rc = deliver(s, v, r.payload);
+	}
+	return rc == -1 ? 1 : 0;
+}
+
+static int
+on_stream(struct up_call *u, const char *p, size_t n)
+{
+	struct stream	*s = u->arg;
+	int		 rc;
+
+	rc = sse_feed(&s->sse, p, n, on_event, s);
+	if (rc != 0 && s->error[0] == '\0' && !s->ch->c->conn->failed)
+		stream_fail(s, HX_ERROR, 502, "Hexin sent an event larger "
+		    "than hexind accepts");
+	return rc != 0 ? -1 : 0;
+}
+
+/* --- a plain answer --- */
+
+static int	emit_usage_sum(struct chat *);
+
+/* A choice as the chunks a stream would have carried. */
+static int
+gen_choice_chunks(struct chat *ch, struct stream *s, yajl_val answer,
+    yajl_val choice, int index)
+{
+	yajl_gen	 g = ch->g;
+	yajl_val	 msg = json_get(choice, "message");
+	yajl_val	 fin = json_get(choice, "finish_reason");
+	yajl_val	 tools = json_get(msg, "tool_calls");
+	int		 step;
+	size_t		 i, k;
+
+	for (step = 0; step < 3; step++) {
+		if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+			return -1;
+		for (i = 0; i < answer->u.object.len; i++) {
+			const char *key = answer->u.object.keys[i];
+
+			if (strcmp(key, "choices") == 0 ||
+			    strcmp(key, "usage") == 0 ||
+			    strcmp(key, "object") == 0)
+				continue;
+			if (json_str(g, key) ||
+			    json_gen_value(g, answer->u.object.values[i]))
+				return -1;
+		}
+		if (json_kstr(g, "object", "chat.completion.chunk") ||
+		    json_str(g, "choices") || yajl_gen_array_open(g) ||
+		    yajl_gen_map_open(g) || json_kint(g, "index", index) ||
+		    json_str(g, "delta") || yajl_gen_map_open(g))
+			return -1;
+		if (step == 0 && (json_kstr(g, "role", "assistant") ||
+		    json_kstr(g, "content", "")))
+			return -1;
+		for (i = 0; step == 1 && YAJL_IS_OBJECT(msg) &&
+		    i < msg->u.object.len; i++) {
+			const char *key = msg->u.object.keys[i];
+			yajl_val v = msg->u.object.values[i];
+
+			if (strcmp(key, "role") == 0)
+				continue;
+			if (ch->fold && strcmp(key, "reasoning_content") == 0)
+				continue;
+			if (json_str(g, key))
+				return -1;
+			if (ch->fold && strcmp(key, "content") == 0) {
+				if (gen_folded(g, s, json_get(msg,
+				    "reasoning_content"), v, 1))
+					return -1;
+			} else if (strcmp(key, "tool_calls") == 0 &&
+			    YAJL_IS_ARRAY(tools)) {
+				/* stream tool calls carry their index */
+				if (yajl_gen_array_open(g))
+					return -1;
+				for (k = 0; k < tools->u.array.len; k++) {
+					yajl_val t = tools->u.array.values[k];
+					size_t j;
+
+					if (yajl_gen_map_open(g) ||
+					    json_kint(g, "index", (long long)k))
+						return -1;
+					for (j = 0; YAJL_IS_OBJECT(t) &&
+					    j < t->u.object.len; j++)
+						if (json_str(g, t->u.object.keys[j]) ||
+						    json_gen_value(g,
+						    t->u.object.values[j]))
+							return -1;
+					if (yajl_gen_map_close(g))
+						return -1;
+				}
+				if (yajl_gen_array_close(g))
+					return -1;
+			} else if (json_gen_value(g, v)) {
+				return -1;
+			}
+		}
+		if (yajl_gen_map_close(g) || json_str(g, "finish_reason"))
+			return -1;
+		if (step == 2 ? json_gen_value(g, fin) != 0 :
+		    yajl_gen_null(g) != yajl_gen_status_ok)
+			return -1;
+		if (yajl_gen_map_close(g) || yajl_gen_array_close(g) ||
+		    yajl_gen_map_close(g) || emit_gen(ch))
+			return -1;
+	}
+	s->finished = 1;
+	return 0;
+}
+
+/* A stream was asked for and Hexin answered a whole completion: it goes
+ * out as the chunks it would have been. */
+static int
+emit_answer_as_chunks(struct chat *ch, struct stream *s, yajl_val answer)
+{
+	yajl_val	 choices = json_get(answer, "choices");
+	size_t		 i;
+	int		 index = s->base;
+
+	remember(ch, answer);
+	for (i = 0; YAJL_IS_ARRAY(choices) && i < choices->u.array.len; i++)
+		if (gen_choice_chunks(ch, s, answer, choices->u.array.values[i],
+		    index++))
+			return -1;
+	if (!ch->include_usage || !YAJL_IS_OBJECT(json_get(answer, "usage")))
+		return 0;
+	/* its usage chunk, or its share of the sum at the end */
+	s->plain_usage = json_get(answer, "usage");
+	return ch->n > 1 ? 0 : emit_usage_sum(ch);
+}
+
+/* The merged answer of n calls, or the one answer with its reasoning
+ * folded when configured. */
+static int
+gen_answer(struct chat *ch, yajl_val *answers, size_t n)
+{
+	yajl_gen	 g = ch->g;
+	yajl_val	 base = answers[0], usage[N_MAX], v;
+	size_t		 i, k, nu = 0;
+	int		 index = 0;
+
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+		return -1;
+	for (i = 0; i < base->u.object.len; i++) {
+		const char *key = base->u.object.keys[i];
+
+		if (json_str(g, key))
+			return -1;
+		if (strcmp(key, "choices") == 0) {
+			if (yajl_gen_array_open(g))
+				return -1;
+			for (k = 0; k < n; k++) {
+				yajl_val cs = json_get(answers[k], "choices");
+				size_t j;
+
+				for (j = 0; YAJL_IS_ARRAY(cs) &&
+				    j < cs->u.array.len; j++) {
+					ch->st[k].base = index++ - (int)j;
+					if (gen_choice(ch, &ch->st[k],
+					    cs->u.array.values[j]))
+						return -1;
+				}
+			}
+			if (yajl_gen_array_close(g))
+				return -1;
+		} else if (strcmp(key, "usage") == 0 && n > 1) {
+			for (k = 0; k < n; k++)
+				if ((v = json_get(answers[k], "usage")) &&
+				    YAJL_IS_OBJECT(v))
+					usage[nu++] = v;
+			if (nu ? gen_usage_sum(g, usage, nu) :
+			    json_gen_value(g, base->u.object.values[i]))
+				return -1;
+		} else if (json_gen_value(g, base->u.object.values[i])) {
+			return -1;
+		}
+	}
+	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+}
+
+/* The usage chunk of a multiplexed stream: the n streams' usage summed. */
+static int
+emit_usage_sum(struct chat *ch)
+{
+	yajl_gen	 g = ch->g;
+	yajl_val	 usage[N_MAX];
+	size_t		 nu = 0;
+	int		 i;
+
+	for (i = 0; i < ch->n; i++)
+		if (ch->st[i].plain_usage)
+			usage[nu++] = ch->st[i].plain_usage;
+		else if (ch->st[i].usage)
+			usage[nu++] = json_get(ch->st[i].usage, "usage") ?
+			    json_get(ch->st[i].usage, "usage") :
+			    json_get(json_get(ch->st[i].usage, "data"),
+			    "usage");
+	if (nu == 0)
+		return 0;
+	if (yajl_gen_map_open(g) || json_kstr(g, "id", ch->id) ||
+	    json_kstr(g, "object", "chat.completion.chunk"))
+		return -1;
+	if (ch->created[0] && (json_str(g, "created") ||
+	    yajl_gen_number(g, ch->created, strlen(ch->created))))
+		return -1;
+	if (json_kstr(g, "model", ch->model) || json_str(g, "choices") ||
+	    yajl_gen_array_open(g) || yajl_gen_array_close(g) ||
+	    json_str(g, "usage") || gen_usage_sum(g, usage, nu) ||
+	    yajl_gen_map_close(g))
+		return -1;
+	return emit_gen(ch);
+}
+
+/* --- the request --- */
+
+/* Checks the body; 0, or -1 after answering 400 naming the field. */
+static int
+validate(struct call *c, yajl_val req)
+{
+	yajl_val	 v, m;
+	size_t		 i;
+
+	if (!YAJL_IS_OBJECT(req))
+		return reply_error_param(c, NULL, "the request body must be "
+		    "a JSON object"), -1;
+	v = json_get(req, "model");
+	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
+		return reply_error_param(c, "model", "you must provide a "
+		    "model parameter (a non-empty string)"), -1;
+	v = json_get(req, "messages");
+	if (!YAJL_IS_ARRAY(v))
+		return reply_error_param(c, "messages", "'messages' must be "
+		    "an array of messages, not %s", json_type_name(v)), -1;
+	if (v->u.array.len == 0)
+		return reply_error_param(c, "messages", "'messages' must "
+		    "hold at least one message"), -1;
+	for (i = 0; i < v->u.array.len; i++) {
+		m = v->u.array.values[i];
+		if (!YAJL_IS_OBJECT(m) || !YAJL_IS_STRING(json_get(m,
+		    "role")))
+			return reply_error_param(c, "messages", "messages[%zu] "
+			    "must be an object with a string 'role'", i), -1;
+	}
+	v = json_get(req, "stream");
+	if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v) && !YAJL_IS_NULL(v))
+		return reply_error_param(c, "stream", "'stream' must be a "
+		    "boolean"), -1;
+	v = json_get(req, "n");
+	if (v && !YAJL_IS_NULL(v) && (!YAJL_IS_INTEGER(v) ||
+	    YAJL_GET_INTEGER(v) < 1 || YAJL_GET_INTEGER(v) > N_MAX))
+		return reply_error_param(c, "n", "'n' must be an integer from "
+		    "1 to %d", N_MAX), -1;
+	v = json_get(req, "stream_options");
+	if (v && !YAJL_IS_NULL(v) && !YAJL_IS_OBJECT(v))
+		return reply_error_param(c, "stream_options", "'stream_options' "
+		    "must be an object"), -1;
+	return 0;
+}
+
+static int
+list_has(yajl_val list, const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; YAJL_IS_ARRAY(list) && i < list->u.array.len; i++)
+		if (strcmp(list->u.array.values[i]->u.string, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The upstream body: the client's with the family's rewrites, or its
+ * Bedrock translation. 0, -1 when out of memory, or 400 (answered). */
+static int
+body_build(struct chat *ch, struct buf *out)
+{
+	const struct family	*f = ch->r.family;
+	yajl_val		 req = ch->req, to;
+	struct claude_err	 e;
+	yajl_gen		 g;
+	size_t			 i;
+	int			 rc = 0;
+
+	if ((g = json_gen()) == NULL)
+		return -1;
+	if (ch->bedrock) {
+		if ((rc = claude_request(g, req, &ch->r, f->system, &e)) == 0)
+			return json_take(g, out);
+		yajl_gen_free(g);
+		if (rc == 400)
+			reply_error_param(ch->c, e.param, "%s", e.message);
+		return rc;
+	}
+	if (yajl_gen_map_open(g))
+		goto fail;
+	for (i = 0; rc == 0 && i < req->u.object.len; i++) {
+		const char *k = req->u.object.keys[i];
+		yajl_val v = req->u.object.values[i];
+
+		if (strcmp(k, "model") == 0) {
+			rc = json_kstr(g, k, ch->r.model);
+			continue;
+		}
+		if (list_has(f->drop, k) || (ch->n > 1 && strcmp(k, "n") == 0))
+			continue;
+		if ((to = json_get(f->rename, k)) != NULL) {
+			/* the client's own value of the new name wins */
+			if (json_get(req, to->u.string))
+				continue;
+			k = to->u.string;
+		}
+		rc = json_str(g, k) || json_gen_value(g, v);
+	}
+	if (rc || yajl_gen_map_close(g))
+		goto fail;
+	return json_take(g, out);
+fail:
+	if (g)
+		yajl_gen_free(g);
+	return -1;
+}
+
+static void
+stream_free(struct stream *s)
+{
+	if (s->ch == NULL)
+		return;
+	sse_free(&s->sse);
+	yajl_tree_free(s->usage);
+	s->usage = NULL;
+	s->ch = NULL;
+}
+
+/* Call i of an attempt: where it goes and how its answer comes back. */
+static void
+call_setup(struct hexcall *h, size_t i, struct up_call *u)
+{
+	struct chat	*ch = h->arg;
+	struct stream	*s = &ch->st[i];
+
+	u->url = ch->url;
+	(void)up_call_header(u, "Content-Type: application/json");
+	if (ch->stream)
+		(void)up_call_header(u, "Accept: text/event-stream");
+	u->post = buf_cstr((struct buf *)ch->body);
+	u->postlen = ch->body->len;
+	u->on_stream = ch->stream ? on_stream : NULL;
+	u->arg = s;
+	stream_free(s);
+	memset(s, 0, sizeof(*s));
+	s->ch = ch;
+	s->base = (int)i;
+	claude_stream_init(&s->cs, (long long)time(NULL));
+	sse_init(&s->sse, SSE_EVENT_MAX);
+}
+
+static int
+call_started(struct hexcall *h)
+{
+	return ((struct chat *)h->arg)->head_sent;
+}
+
+/* A Bedrock answer becomes the chat.completion it means. */
+static void
+translate_answer(struct hx_result *res)
+{
+	struct buf	 b;
+	char		 err[128];
+	yajl_val	 v = NULL;
+
+	buf_init(&b, 0);
+	if (claude_answer(&b, res->payload, (long long)time(NULL)) == 0)
+		v = json_parse(buf_cstr(&b), b.len, err, sizeof(err));
+	buf_free(&b);
+	hexin_result_free(res);
+	if (v == NULL) {
+		res->kind = HX_ERROR;
+		res->status = 502;
+		snprintf(res->message, sizeof(res->message), "Hexin's Claude "
+		    "answer could not be translated");
+		return;
+	}
+	res->root = res->payload = v;
+}
+
+/* What became of call i: its answer classified into res, or its stream's
+ * end checked. */
+static void
+call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
+{
+	struct chat	*ch = h->arg;
+	struct up_call	*u = &h->calls[i];
+	struct stream	*s = &ch->st[i];
+
+	memset(res, 0, sizeof(*res));
+	if (u->streamed) {
+		if (!s->error[0])
+			(void)sse_finish(&s->sse, on_event, s);
+		if (s->error[0]) {
+			res->kind = s->kind;
+			res->status = s->status;
+			res->retryable = 0;
+			snprintf(res->message, sizeof(res->message), "%s",
+			    s->error);
+		} else if (!s->done && !s->finished) {
+			res->kind = HX_ERROR;
+			res->status = u->timeout ? 504 : 502;
+			res->retryable = 1;
+			snprintf(res->message, sizeof(res->message), "Hexin's "
+			    "stream broke off before its end%s%s",
+			    u->error[0] ? ": " : "", u->error);
+		} else {
+			res->kind = HX_OK;
+		}
+		return;
+	}
+	hexcall_outcome(h, i, res);
+	if (res->kind == HX_OK && ch->bedrock)
+		translate_answer(res);
+}
+
+/* Runs the calls and passes on what they answered. */
+static void
+chat_run(struct chat *ch)
+{
+	struct call	*c = ch->c;
+	struct hexcall	*h = &ch->h;
+	yajl_val	 answers[N_MAX];
+	struct buf	 out;
+	size_t		 bad;
+	int		 i, ok = 1;
+
+	switch (hexcall_run(h, &bad)) {
+	case HC_OK:
+		break;
+	case HC_FAILED:
+		if (ch->head_sent)
+			emit_error(ch, h->res[bad].status, h->res[bad].message);
+		else
+			hexcall_reply_error(h, bad);
+		return;
+	default:
+		return;
+	}
+	if (ch->stream) {
+		for (i = 0; i < ch->n && ok; i++)
+			if (!h->calls[i].streamed && emit_answer_as_chunks(ch,
+			    &ch->st[i], h->res[i].payload) == -1)
+				ok = 0;
+		if (ok && ch->include_usage && ch->n > 1)
+			ok = emit_usage_sum(ch) == 0;
+		if (ok)
+			(void)emit_raw(ch, "data: [DONE]\n\n", 14);
+		return;
+	}
+	for (i = 0; i < ch->n; i++)
+		answers[i] = h->res[i].payload;
+	buf_init(&out, 0);
+	if (gen_answer(ch, answers, (size_t)ch->n) == 0) {
+		const unsigned char *p;
+		size_t n;
+
+		if (yajl_gen_get_buf(ch->g, &p, &n) == yajl_gen_status_ok &&
+		    buf_add(&out, p, n) == 0)
+			(void)reply_json(c, 200, &out);
+		else
+			reply_error(c, 500, NULL, "out of memory");
+	} else {
+		reply_error(c, 502, "upstream_error", "Hexin's answer could "
+		    "not be passed on");
+	}
+	buf_free(&out);
+}
+
+void
+api_chat(struct call *c)
+{
+	struct chat	 ch;
+	struct models	 m;
+	struct buf	 body;
+	char		 err[MODELS_ERRSZ], url[1024];
+	yajl_val	 v, req;
+	int		 rc, i;
+
+	memset(&ch, 0, sizeof(ch));
+	buf_init(&body, 0);
+	if ((req = body_json(c)) == NULL)
+		return;
+	if (validate(c, req) == -1)
+		goto out_req;
+	v = json_get(req, "model");
+	snprintf(c->model, sizeof(c->model), "%s", v->u.string);
+	if (models_load(c->conf, &m, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		reply_error(c, 500, "config_error", "the model table is "
+		    "invalid; run hexind --check");
+		goto out_req;
+	}
+	ch.c = c;
+	ch.req = req;
+	if (models_resolve(&m, v->u.string, &ch.r, err, sizeof(err)) == -1) {
+		reply_error(c, 404, "model_not_found", "The model '%.200s' "
+		    "cannot be routed: %s", v->u.string, err);
+		goto out_models;
+	}
+	ch.bedrock = ch.r.family->route == ROUTE_BEDROCK;
+	ch.stream = YAJL_IS_TRUE(json_get(req, "stream"));
+	ch.include_usage = YAJL_IS_TRUE(json_get(json_get(req,
+	    "stream_options"), "include_usage"));
+	ch.fold = c->conf->think_tags;
+	v = json_get(req, "n");
+	ch.n = ch.r.fan_out_n && YAJL_IS_INTEGER(v) ?
+	    (int)YAJL_GET_INTEGER(v) : 1;
+	snprintf(c->route, sizeof(c->route), "%s", ch.r.family->route ==
+	    ROUTE_GATEWAY ? ch.r.family->name : ch.bedrock ? "bedrock" :
+	    ch.r.family->path ? ch.r.family->path : "-");
+	if (ch.r.family->route == ROUTE_GATEWAY)
+		snprintf(url, sizeof(url), "%s/chat/completions",
+		    ch.r.family->base_url);
+	else if (ch.bedrock)
+		snprintf(url, sizeof(url), "%s/%s/%s/%s", c->conf->base_url,
+		    ch.r.family->path ? ch.r.family->path : "claude/model",
+		    ch.r.model, ch.stream ? "invoke-with-response-stream" :
+		    "invoke");
+	else
+		snprintf(url, sizeof(url), "%s/%s/chat/completions",
+		    c->conf->base_url, ch.r.family->path);
+	ch.st = calloc((size_t)ch.n, sizeof(*ch.st));
+	if (ch.st == NULL || hexcall_init(&ch.h, c, (size_t)ch.n) == -1 ||
+	    (ch.g = json_gen()) == NULL) {
+		reply_error(c, 500, NULL, "out of memory");
+		goto out;
+	}
+	if ((rc = body_build(&ch, &body)) != 0) {
+		if (rc == -1)
+			reply_error(c, 500, NULL, "out of memory");
+		goto out;
+	}
+	ch.url = url;
+	ch.body = &body;
+	ch.h.arg = &ch;
+	ch.h.setup = call_setup;
+	ch.h.outcome = call_outcome;
+	ch.h.started = call_started;
+	if (ch.r.family->route == ROUTE_GATEWAY)
+		ch.h.key_env = ch.r.family->key_env;
+	chat_run(&ch);
+out:
+	if (ch.g)
+		yajl_gen_free(ch.g);
+	for (i = 0; ch.st && i < ch.n; i++)
+		stream_free(&ch.st[i]);
+	hexcall_free(&ch.h);
+	free(ch.st);
+	buf_free(&body);
+out_models:
+	models_free(&m);
+out_req:
+	yajl_tree_free(req);
+}

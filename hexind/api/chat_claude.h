@@ -1,0 +1,46 @@
+/* OpenAI Chat Completions <-> Anthropic Messages as Hexin's Bedrock
+ * routes speak them: the request one way, the answer and the stream
+ * events the other. Pure translations over yajl trees and generators. */
+#ifndef HEXIND_CLAUDE_H
+#define HEXIND_CLAUDE_H
+
+#include <stddef.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "lib/buf.h"
+#include "upstream/models.h"
+
+#define BEDROCK_VERSION	"bedrock-2023-05-31"
+#define CLAUDE_BLOCKS	256
+
+/* Why a request cannot be translated: a 400 naming the field. */
+struct claude_err {
+	const char	*param;
+	char		 message[512];
+};
+
+/* Where a stream's translation stands. */
+struct claude_stream {
+	char		 id[128];
+	char		 model[256];
+	long long	 created;
+	long long	 input, cache_read, cache_write, output;
+	int		 tools;			/* tool calls so far */
+	int		 tool_of[CLAUDE_BLOCKS];	/* block -> tool call + 1 */
+	int		 stopped;		/* message_stop arrived */
+	int		 finished;		/* a stop_reason arrived */
+};
+
+/* Receives one OpenAI chunk as JSON text. */
+typedef int (*claude_chunk_fn)(void *arg, const char *json, size_t n);
+
+int	claude_request(yajl_gen, yajl_val req, const struct resolved *,
+	    const char *system_mode, struct claude_err *);
+int	claude_answer(struct buf *out, yajl_val msg, long long created);
+void	claude_stream_init(struct claude_stream *, long long created);
+int	claude_event(struct claude_stream *, yajl_val ev, claude_chunk_fn,
+	    void *arg);
+const char *claude_finish_reason(const char *stop_reason);
+
+#endif

@@ -1,0 +1,856 @@
+/* POST /v1/embeddings. Hexin takes one input a call, as a form post
+ * (hexin-backend.md), so an array of inputs fans out, at most
+ * HEXIND_EMBED_PARALLEL at once, and comes back in order with each
+ * entry's index. Numbers are passed on as Hexin wrote them, never through
+ * a double; base64 (what the OpenAI SDKs ask for by default) is each
+ * number's float32, little-endian, as OpenAI encodes it.
+ *
+ * Memory stays flat in the answers' size: the answers go, as they
+ * arrive, to one unlinked file in $TMPDIR, scanned on the way; once every
+ * answer is in and good, the client's answer, whose length is known by
+ * then, is written from that file a piece at a time. Answers arriving
+ * side by side interleave in the file: each keeps the list of its
+ * pieces. */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "api/api.h"
+#include "api/body.h"
+#include "lib/b64.h"
+#include "upstream/attempt.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "http/reply.h"
+#include "api/capture.h"
+
+#define INPUTS_MAX	2048
+#define SCAN_DEPTH	8
+#define PIECE		65536		/* bytes read or written at once */
+#define RAW_PIECE	(3 * 4096)	/* float32 bytes encoded at a time */
+
+struct vec;
+struct out;
+
+/* Where a scan is in an answer's JSON. */
+struct scan {
+	struct vec	*v;
+	struct out	*out;		/* NULL: counting; else writing */
+	int		 depth;
+	char		 key[SCAN_DEPTH][32];	/* the key at each depth */
+	long		 index[SCAN_DEPTH];	/* array index at each depth */
+	int		 is_array[SCAN_DEPTH];
+	int		 failed;
+};
+
+/* The file the answers of one request go to. */
+struct spool {
+	int		 fd;		/* -1: not made yet */
+	off_t		 end;
+};
+
+/* Where a piece of an answer is in the spool. */
+struct extent {
+	off_t		 at;
+	size_t		 len;
+};
+
+/* One answer: spooled, and what its scan found. */
+struct vec {
+	struct spool	*spool;
+	struct extent	*ext;		/* its pieces, in order */
+	size_t		 next, next_max;
+	yajl_handle	 y;		/* the scan as it arrives */
+	struct scan	 s;
+	int		 bad;		/* not JSON, or too deep */
+	size_t		 count;		/* numbers in data[0].embedding */
+	size_t		 numlen;	/* bytes of their texts */
+	char		 model[256];
+	long long	 prompt, total;
+	int		 refused;	/* success false, or an error object */
+};
+
+/* The client's answer on its way out, a piece at a time. */
+struct out {
+	int		(*sink)(void *, const char *, size_t);
+	void		*arg;
+	int		 base64;
+	size_t		 k;		/* numbers written of this vector */
+	unsigned char	 raw[RAW_PIECE];	/* float32s not yet encoded */
+	size_t		 nraw;
+	long long	 sent;
+	int		 failed;
+	char		 buf[PIECE];
+	size_t		 len;
+};
+
+struct embed {
+	struct call	*c;
+	struct vec	*vecs;
+	struct hexcall	 h;
+	char		 url[1024];
+	yajl_val	 inputs;	/* array of strings, or one string */
+	const char	*model;
+	long long	 dimensions;	/* 0: not asked for */
+	int		 base64;
+	struct buf	*posts;		/* the form body of each call */
+	struct spool	 spool;
+};
+
+/* application/x-www-form-urlencoded: unreserved bytes as they are, the
+ * rest as %XX (a space too: '+' would also do, %20 is never wrong). */
+static int
+form_escape(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char		 e[3];
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+		    c == '~') {
+			if (buf_addc(b, (char)c) == -1)
+				return -1;
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[c >> 4];
+		e[2] = hex[c & 15];
+		if (buf_add(b, e, 3) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static const char *
+input_at(struct embed *e, size_t i)
+{
+	return YAJL_IS_STRING(e->inputs) ? e->inputs->u.string :
+	    e->inputs->u.array.values[i]->u.string;
+}
+
+static const yajl_callbacks scan_callbacks;
+
+static void
+vec_free(struct vec *v)
+{
+	struct spool	*sp = v->spool;
+
+	if (v->y)
+		yajl_free(v->y);
+	free(v->ext);
+	memset(v, 0, sizeof(*v));
+	v->spool = sp;
+}
+
+/* An unlinked file in $TMPDIR (else /tmp) for the answers. */
+static const char *
+spool_dir(void)
+{
+	const char	*d = getenv("TMPDIR");
+
+	return d && *d ? d : "/tmp";
+}
+
+static int
+spool_open(void)
+{
+	char		 path[4096];
+	int		 fd;
+
+	fd = open(spool_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
+	    errno != EINVAL))
+		return fd;
+	/* a file system without O_TMPFILE */
+	if ((size_t)snprintf(path, sizeof(path), "%s/hexind.XXXXXX",
+	    spool_dir()) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
+		(void)unlink(path);
+	return fd;
+}
+
+/* Appends n bytes to the spool, as a piece of v. */
+static int
+spool_add(struct vec *v, const char *p, size_t n)
+{
+	struct spool	*sp = v->spool;
+	struct extent	*x;
+	ssize_t		 w;
+	size_t		 k;
+
+	if (sp->fd == -1 && (sp->fd = spool_open()) == -1)
+		return -1;
+	x = v->next ? &v->ext[v->next - 1] : NULL;
+	if (x == NULL || x->at + (off_t)x->len != sp->end) {
+		if (v->next == v->next_max) {
+			k = v->next_max ? v->next_max * 2 : 16;
+			if ((x = realloc(v->ext, k * sizeof(*x))) == NULL)
+				return -1;
+			v->ext = x;
+			v->next_max = k;
+		}
+		x = &v->ext[v->next++];
+		x->at = sp->end;
+		x->len = 0;
+	}
+	while (n > 0) {
+		if ((w = pwrite(sp->fd, p, n, sp->end)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		x->len += (size_t)w;
+		sp->end += w;
+	}
+	return 0;
+}
+
+/* Reads up to n bytes of v's answer from byte at on; 0 at its end. */
+static ssize_t
+spool_read(const struct vec *v, char *p, size_t n, size_t at)
+{
+	size_t		 i, k;
+	ssize_t		 r;
+
+	for (i = 0; i < v->next; i++) {
+		if (at >= v->ext[i].len) {
+			at -= v->ext[i].len;
+			continue;
+		}
+		k = v->ext[i].len - at < n ? v->ext[i].len - at : n;
+		while ((r = pread(v->spool->fd, p, k, v->ext[i].at +
+		    (off_t)at)) == -1 && errno == EINTR)
+			;
+		return r == 0 ? -1 : r;	/* (the file is never cut short) */
+	}
+	return 0;
+}
+
+/* A 2xx answer's bytes as they arrive: to the spool and the scan. */
+static int
+on_answer(struct up_call *u, const char *p, size_t n)
+{
+	struct vec	*v = u->arg;
+
+	if (spool_add(v, p, n) == -1) {
+		snprintf(u->error, sizeof(u->error), "hexind cannot keep the "
+		    "answer in %s: %s", spool_dir(), strerror(errno));
+		return -1;
+	}
+	if (!v->bad && yajl_parse(v->y, (const unsigned char *)p, n) !=
+	    yajl_status_ok)
+		v->bad = 1;	/* judged, with the text, at the end */
+	return 0;
+}
+
+static void
+call_setup(struct hexcall *h, size_t i, struct up_call *u)
+{
+	struct embed	*e = h->arg;
+	struct buf	*p = &e->posts[i];
+	struct vec	*v = &e->vecs[i];
+
+	/* each attempt starts a fresh scan (its old pieces stay unread) */
+	vec_free(v);
+	v->s.v = v;
+	if ((v->y = yajl_alloc(&scan_callbacks, NULL, &v->s)) == NULL)
+		v->bad = 1;
+	u->on_answer = on_answer;
+	u->arg = v;
+
+	if (p->len == 0) {
+		/* built once, kept for retries */
+		if (buf_adds(p, "input=") == -1 ||
+		    form_escape(p, input_at(e, i)) == -1 ||
+		    buf_adds(p, "&model=") == -1 ||
+		    form_escape(p, e->model) == -1 ||
+		    (e->dimensions && buf_printf(p, "&dimensions=%lld",
+		    e->dimensions) == -1))
+			p->len = 0;
+	}
+	u->url = e->url;
+	(void)up_call_header(u, "Content-Type: "
+	    "application/x-www-form-urlencoded");
+	u->post = buf_cstr(p);
+	u->postlen = p->len;
+}
+
+/* --- reading an answer without building its tree ---
+ *
+ * An embeddings answer is mostly one long array of numbers: a yajl tree
+ * of it costs many times its size (and grows its arrays one element a
+ * realloc). The callback parser walks it instead, twice: as it arrives,
+ * counting the numbers and keeping the model and the usage, wherever the
+ * envelope put them (data[0].embedding of the answer, or of the
+ * envelope's data); then from its file, writing the numbers out. */
+
+static int out_number(struct out *, const char *, size_t);
+
+
+/* Whether the value being parsed sits at path (keys, "#0" for the first
+ * array element), from the root or from the root's "data": the value's
+ * container is at depth n (the root object is depth 1). */
+static int
+at(struct scan *s, const char *const *path, int n)
+{
+	int	 off, k;
+
+	for (off = 1; off <= 2; off++) {
+		if (s->depth != n - 1 + off)
+			continue;
+		if (off == 2 && (s->is_array[1] || strcmp(s->key[1], "data")))
+			continue;
+		for (k = 0; k < n; k++) {
+			int d = k + off;
+
+			if (strcmp(path[k], "#0") == 0 ? !s->is_array[d] ||
+			    s->index[d] != 0 : s->is_array[d] ||
+			    strcmp(s->key[d], path[k]))
+				break;
+		}
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+element(struct scan *s)
+{
+	if (s->depth > 0 && s->is_array[s->depth])
+		s->index[s->depth]++;
+}
+
+/* A count's value: yajl's text of a number is not NUL-terminated. */
+static long long
+count_of(const char *p, size_t n)
+{
+	char		 t[32];
+
+	if (n >= sizeof(t))
+		n = sizeof(t) - 1;	/* past 19 digits it saturates anyway */
+	memcpy(t, p, n);
+	t[n] = '\0';
+	return strtoll(t, NULL, 10);
+}
+
+static int
+sc_number(void *ctx, const char *p, size_t n)
+{
+	static const char *const vec[] = { "data", "#0", "embedding" };
+	static const char *const pt[] = { "usage", "prompt_tokens" };
+	static const char *const tt[] = { "usage", "total_tokens" };
+	static const char *const sc[] = { "status_code" };
+	struct scan	*s = ctx;
+
+	/* the vector's entries sit one deeper, in the embedding array */
+	if (s->depth >= 4 && s->is_array[s->depth]) {
+		s->depth--;
+		if (at(s, vec, 3)) {
+			s->depth++;
+			if (s->out) {
+				if (out_number(s->out, p, n) == -1)
+					return 0;
+			} else {
+				s->v->count++;
+				s->v->numlen += n;
+			}
+			element(s);
+			return 1;
+		}
+		s->depth++;
+	}
+	if (at(s, pt, 2))
+		s->v->prompt = count_of(p, n);
+	else if (at(s, tt, 2))
+		s->v->total = count_of(p, n);
+	else if (s->depth == 1 && at(s, sc, 1) && count_of(p, n) != 0)
+		s->v->refused = 1;
+	element(s);
+	return 1;
+}
+
+static int
+sc_string(void *ctx, const unsigned char *p, size_t n)
+{
+	static const char *const model[] = { "model" };
+	struct scan	*s = ctx;
+
+	if (at(s, model, 1) && n < sizeof(s->v->model)) {
+		memcpy(s->v->model, p, n);
+		s->v->model[n] = '\0';
+	}
+	element(s);
+	return 1;
+}
+
+static int
+sc_bool(void *ctx, int b)
+{
+	static const char *const ok[] = { "success" };
+	struct scan	*s = ctx;
+
+	if (!b && s->depth == 1 && at(s, ok, 1))
+		s->v->refused = 1;
+	element(s);
+	return 1;
+}
+
+static int
+sc_null(void *ctx)
+{
+	element(ctx);
+	return 1;
+}
+
+static int
+sc_open(struct scan *s, int array)
+{
+	static const char *const err[] = { "error" };
+
+	if (at(s, err, 1))
+		s->v->refused = 1;	/* an error object (not null) */
+	if (s->depth + 1 >= SCAN_DEPTH) {
+		s->failed = 1;
+		return 0;
+	}
+	s->depth++;
+	s->is_array[s->depth] = array;
+	s->index[s->depth] = 0;
+	s->key[s->depth][0] = '\0';
+	return 1;
+}
+
+static int
+sc_start_map(void *ctx)
+{
+	return sc_open(ctx, 0);
+}
+
+static int
+sc_start_array(void *ctx)
+{
+	return sc_open(ctx, 1);
+}
+
+static int
+sc_key(void *ctx, const unsigned char *p, size_t n)
+{
+	struct scan	*s = ctx;
+
+	if (n >= sizeof(s->key[0]))
+		n = sizeof(s->key[0]) - 1;
+	memcpy(s->key[s->depth], p, n);
+	s->key[s->depth][n] = '\0';
+	return 1;
+}
+
+static int
+sc_close(void *ctx)
+{
+	struct scan	*s = ctx;
+
+	s->depth--;
+	element(s);
+	return 1;
+}
+
+static const yajl_callbacks scan_callbacks = {
+	sc_null, sc_bool, NULL, NULL, sc_number, sc_string, sc_start_map,
+	sc_key, sc_close, sc_start_array, sc_close,
+};
+
+/* Ends the scan of a 2xx answer; 0 when it held a vector. */
+static int
+scan_end(struct vec *v)
+{
+	if (v->bad || v->y == NULL || v->next == 0 ||
+	    yajl_complete_parse(v->y) != yajl_status_ok || v->s.failed)
+		return -1;
+	return !v->refused && v->count > 0 ? 0 : -1;
+}
+
+/* The spooled answer back in b (it fit its cap on the way in). */
+static void
+spool_load(struct vec *v, struct buf *b)
+{
+	char		 piece[PIECE];
+	size_t		 at = 0;
+	ssize_t		 r;
+
+	while ((r = spool_read(v, piece, sizeof(piece), at)) > 0) {
+		if (buf_add(b, piece, (size_t)r) == -1)
+			return;
+		at += (size_t)r;
+	}
+}
+
+static void
+call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
+{
+	struct embed	*e = h->arg;
+	struct up_call	*u = &h->calls[i];
+	struct vec	*v = &e->vecs[i];
+
+	memset(res, 0, sizeof(*res));
+	if (u->status >= 200 && u->status < 300 && !u->error[0] &&
+	    scan_end(v) == 0) {
+		res->kind = HX_OK;
+		return;
+	}
+	/* A failure (small, as a rule) is judged the usual way, on its
+	 * text. */
+	if (u->answered > 0 && u->body.len == 0)
+		spool_load(v, &u->body);
+	hexcall_outcome(h, i, res);
+	if (res->kind == HX_OK) {
+		hexin_result_free(res);
+		res->kind = HX_ERROR;
+		res->status = 502;
+		snprintf(res->message, sizeof(res->message), "Hexin's "
+		    "embeddings answer has no data[0].embedding of numbers");
+	}
+}
+
+/* --- the client's answer --- */
+
+static void
+out_flush(struct out *o)
+{
+	if (o->len > 0 && !o->failed && o->sink(o->arg, o->buf, o->len) == -1)
+		o->failed = 1;
+	o->sent += (long long)o->len;
+	o->len = 0;
+}
+
+static void
+out_add(struct out *o, const char *p, size_t n)
+{
+	size_t		 k;
+
+	while (n > 0) {
+		if (o->len == sizeof(o->buf))
+			out_flush(o);
+		k = sizeof(o->buf) - o->len < n ? sizeof(o->buf) - o->len : n;
+		memcpy(o->buf + o->len, p, k);
+		o->len += k;
+		p += k;
+		n -= k;
+	}
+}
+
+static void
+out_adds(struct out *o, const char *s)
+{
+	out_add(o, s, strlen(s));
+}
+
+static void
+out_raw(struct out *o)
+{
+	struct buf	 b;
+
+	buf_init(&b, 0);
+	if (b64_encode(&b, o->raw, o->nraw) == -1)
+		o->failed = 1;
+	else
+		out_add(o, b.data, b.len);
+	buf_free(&b);
+	o->nraw = 0;
+}
+
+/* One number of the vector being written: its text, or its float32
+ * (strtof reads the text straight to the nearest float32). */
+static int
+out_number(struct out *o, const char *p, size_t n)
+{
+	char		 small[64], *t = small;
+	uint32_t	 bits;
+	float		 f;
+
+	if (!o->base64) {
+		if (o->k++ > 0)
+			out_add(o, ",", 1);
+		out_add(o, p, n);
+		return o->failed ? -1 : 0;
+	}
+	if (n >= sizeof(small) && (t = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(t, p, n);
+	t[n] = '\0';
+	f = strtof(t, NULL);
+	if (t != small)
+		free(t);
+	memcpy(&bits, &f, 4);
+	o->raw[o->nraw++] = (unsigned char)bits;
+	o->raw[o->nraw++] = (unsigned char)(bits >> 8);
+	o->raw[o->nraw++] = (unsigned char)(bits >> 16);
+	o->raw[o->nraw++] = (unsigned char)(bits >> 24);
+	if (o->nraw == sizeof(o->raw))
+		out_raw(o);	/* a multiple of 3: no padding mid-way */
+	o->k++;
+	return o->failed ? -1 : 0;
+}
+
+/* The bytes vec_write() writes for v. */
+static long long
+vec_length(const struct vec *v, int base64)
+{
+	if (base64)
+		return 2 + (long long)((v->count * 4 + 2) / 3 * 4);
+	return 2 + (long long)v->numlen + (long long)v->count - 1;
+}
+
+/* v's numbers, a JSON array of texts or a base64 string, read back from
+ * its file; -1 when they cannot be, or are not what the scan counted. */
+static int
+vec_write(struct out *o, struct vec *v)
+{
+	struct scan	 s;
+	char		 piece[PIECE];
+	yajl_handle	 y;
+	size_t		 at = 0;
+	ssize_t		 r = 0;
+	int		 ok;
+
+	memset(&s, 0, sizeof(s));
+	s.v = v;
+	s.out = o;
+	o->k = 0;
+	o->nraw = 0;
+	if ((y = yajl_alloc(&scan_callbacks, NULL, &s)) == NULL)
+		return -1;
+	out_add(o, o->base64 ? "\"" : "[", 1);
+	while ((r = spool_read(v, piece, sizeof(piece), at)) > 0 &&
+	    yajl_parse(y, (const unsigned char *)piece, (size_t)r) ==
+	    yajl_status_ok)
+		at += (size_t)r;
+	ok = r == 0 && yajl_complete_parse(y) == yajl_status_ok &&
+	    !s.failed && o->k == v->count;
+	yajl_free(y);
+	if (o->base64 && o->nraw > 0)
+		out_raw(o);
+	out_add(o, o->base64 ? "\"" : "]", 1);
+	return ok && !o->failed ? 0 : -1;
+}
+
+static int
+sink_client(void *arg, const char *p, size_t n)
+{
+	return reply_body(arg, p, n);
+}
+
+static const char list_open[] = "{\"object\":\"list\",\"data\":[";
+
+/* What comes before entry i's numbers, in head; its length. */
+static int
+entry_head(char *head, size_t size, size_t i)
+{
+	return snprintf(head, size, "%s{\"object\":\"embedding\",\"index\":%zu,"
+	    "\"embedding\":", i > 0 ? "," : "", i);
+}
+
+static void
+answer(struct embed *e)
+{
+	long long	 prompt = 0, total = 0, length;
+	struct buf	 model, tail;
+	struct out	*o;
+	yajl_gen	 g;
+	size_t		 i;
+	char		 head[96];
+	int		 rc;
+
+	for (i = 0; i < e->h.n; i++) {
+		prompt = json_sum(prompt, e->vecs[i].prompt);
+		total = json_sum(total, e->vecs[i].total);
+	}
+	buf_init(&model, 0);
+	buf_init(&tail, 0);
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (g = json_gen()) == NULL) {
+		free(o);
+		reply_error(e->c, 500, NULL, "out of memory");
+		return;
+	}
+	/* the model's name as a JSON string, then what ends the answer */
+	if (json_str(g, e->vecs[0].model[0] ? e->vecs[0].model : e->model)) {
+		yajl_gen_free(g);
+		rc = -1;
+	} else {
+		rc = json_take(g, &model);	/* which frees g */
+	}
+	if (rc == 0)
+		rc = buf_printf(&tail, "],\"model\":%s,\"usage\":{"
+		    "\"prompt_tokens\":%lld,\"total_tokens\":%lld}}",
+		    buf_cstr(&model), prompt, total);
+	if (rc == -1) {
+		reply_error(e->c, 500, NULL, "out of memory");
+		goto out;
+	}
+	length = (long long)strlen(list_open) + (long long)tail.len;
+	for (i = 0; i < e->h.n; i++)
+		length += entry_head(head, sizeof(head), i) +
+		    vec_length(&e->vecs[i], e->base64) + 1;
+	rollout_embeddings(e->c, e->h.n, e->vecs[0].count, prompt, total);
+	if (reply_head(e->c, 200, "application/json", length, NULL) == -1)
+		goto out;
+	o->sink = sink_client;
+	o->arg = e->c;
+	o->base64 = e->base64;
+	out_adds(o, list_open);
+	for (i = 0; i < e->h.n; i++) {
+		(void)entry_head(head, sizeof(head), i);
+		out_adds(o, head);
+		if (vec_write(o, &e->vecs[i]) == -1)
+			break;
+		out_add(o, "}", 1);
+	}
+	if (i < e->h.n || o->failed) {
+		/* past the head no error can be answered: the client sees
+		 * the answer cut short */
+		log_msg(LOG_LVL_ERROR, "id=%s embeddings: cannot write the "
+		    "answer from its spool", e->c->id);
+		e->c->keep = 0;
+		goto out;
+	}
+	out_add(o, tail.data, tail.len);
+	/* the capture's line goes before the answer's last byte */
+	rollout_close(e->c);
+	out_flush(o);
+	if (o->sent != length)
+		log_msg(LOG_LVL_ERROR, "id=%s embeddings: wrote %lld bytes of "
+		    "%lld", e->c->id, o->sent, length);
+out:
+	buf_free(&model);
+	buf_free(&tail);
+	free(o);
+}
+
+/* Checks the body; 0, or -1 after answering 400 naming the field. */
+static int
+validate(struct call *c, yajl_val req, struct embed *e)
+{
+	yajl_val	 v;
+	size_t		 i;
+
+	if (!YAJL_IS_OBJECT(req))
+		return reply_error_param(c, NULL, "the request body must be "
+		    "a JSON object"), -1;
+	v = json_get(req, "model");
+	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
+		return reply_error_param(c, "model", "you must provide a "
+		    "model parameter (a non-empty string)"), -1;
+	e->model = v->u.string;
+	v = json_get(req, "input");
+	if (YAJL_IS_STRING(v)) {
+		if (v->u.string[0] == '\0')
+			return reply_error_param(c, "input", "'input' must not "
+			    "be empty"), -1;
+	} else if (YAJL_IS_ARRAY(v)) {
+		if (v->u.array.len == 0 || v->u.array.len > INPUTS_MAX)
+			return reply_error_param(c, "input", "'input' must "
+			    "hold 1 to %d strings", INPUTS_MAX), -1;
+		for (i = 0; i < v->u.array.len; i++) {
+			yajl_val s = v->u.array.values[i];
+
+			if (YAJL_IS_NUMBER(s) || YAJL_IS_ARRAY(s))
+				return reply_error_param(c, "input", "token "
+				    "arrays are not supported: send 'input' as "
+				    "a string or an array of strings"), -1;
+			if (!YAJL_IS_STRING(s) || s->u.string[0] == '\0')
+				return reply_error_param(c, "input", "input[%zu] "
+				    "must be a non-empty string", i), -1;
+		}
+	} else {
+		return reply_error_param(c, "input", "'input' must be a string "
+		    "or an array of strings, not %s", json_type_name(v)), -1;
+	}
+	e->inputs = v;
+	v = json_get(req, "encoding_format");
+	if (v && !YAJL_IS_NULL(v)) {
+		if (!YAJL_IS_STRING(v) || (strcmp(v->u.string, "float") &&
+		    strcmp(v->u.string, "base64")))
+			return reply_error_param(c, "encoding_format",
+			    "'encoding_format' must be float or base64"), -1;
+		e->base64 = strcmp(v->u.string, "base64") == 0;
+	}
+	v = json_get(req, "dimensions");
+	if (v && !YAJL_IS_NULL(v)) {
+		if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1)
+			return reply_error_param(c, "dimensions", "'dimensions' "
+			    "must be a positive integer"), -1;
+		e->dimensions = YAJL_GET_INTEGER(v);
+	}
+	return 0;
+}
+
+void
+api_embeddings(struct call *c)
+{
+	struct embed	 e;
+	yajl_val	 req;
+	size_t		 i, n = 0, bad;
+
+	memset(&e, 0, sizeof(e));
+	e.spool.fd = -1;	/* (0 is the client's descriptor) */
+	if ((req = body_json(c)) == NULL)
+		return;
+	if (validate(c, req, &e) == -1)
+		goto out;
+	snprintf(c->model, sizeof(c->model), "%s", e.model);
+	snprintf(c->route, sizeof(c->route), "embeddings");
+	snprintf(e.url, sizeof(e.url), "%s/chatgpt/v1/embeddings",
+	    c->conf->base_url);
+	n = YAJL_IS_STRING(e.inputs) ? 1 : e.inputs->u.array.len;
+	e.c = c;
+	if (hexcall_init(&e.h, c, n) == -1 ||
+	    (e.posts = calloc(n, sizeof(*e.posts))) == NULL ||
+	    (e.vecs = calloc(n, sizeof(*e.vecs))) == NULL) {
+		reply_error(c, 500, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		e.vecs[i].spool = &e.spool;
+	e.h.arg = &e;
+	e.h.parallel = c->conf->embed_parallel;
+	e.h.setup = call_setup;
+	e.h.outcome = call_outcome;
+	switch (hexcall_run(&e.h, &bad)) {
+	case HC_OK:
+		answer(&e);
+		break;
+	case HC_FAILED:
+		hexcall_reply_error(&e.h, bad);
+		break;
+	default:
+		break;
+	}
+out:
+	hexcall_free(&e.h);
+	for (i = 0; e.posts && i < n; i++)
+		buf_free(&e.posts[i]);
+	for (i = 0; e.vecs && i < n; i++)
+		vec_free(&e.vecs[i]);
+	if (e.spool.fd >= 0)
+		(void)close(e.spool.fd);
+	free(e.posts);
+	free(e.vecs);
+	yajl_tree_free(req);
+}

@@ -1,0 +1,422 @@
+/* POST /v1/messages: the Anthropic Messages API, for Claude Code and the
+ * Anthropic SDKs, onto Hexin's Bedrock routes. The body passes through
+ * with what Bedrock wants changed (hexin-backend.md, "Claude via
+ * Bedrock"): anthropic_version in the body, no model or stream, max_tokens
+ * capped per model, temperature over top_p, the system prompt folded into
+ * the first user turn unless the family says native, and anthropic-beta
+ * as the body's anthropic_beta, as Bedrock takes it. Every content block
+ * type passes as sent. Stream events, bare data lines upstream, go out as
+ * "event: <type>" and "data: <json>" the moment each one is complete. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/body.h"
+#include "api/chat_claude.h"
+#include "upstream/attempt.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "upstream/models.h"
+#include "api/relay.h"
+#include "http/reply.h"
+
+
+struct msgs {
+	struct call	*c;
+	struct hexcall	 h;
+	struct relay	 relay;
+	struct resolved	 r;
+	yajl_val	 req;
+	struct buf	 body;
+	char		 url[1024];
+};
+
+static const char *const terminal[] = { "message_stop", NULL };
+
+#define OK(x)	((x) == yajl_gen_status_ok)
+
+/* --- the Bedrock body --- */
+
+static int
+system_text(yajl_val sys, struct buf *out)
+{
+	yajl_val	 t;
+	size_t		 i;
+
+	if (YAJL_IS_STRING(sys))
+		return buf_adds(out, sys->u.string);
+	for (i = 0; YAJL_IS_ARRAY(sys) && i < sys->u.array.len; i++) {
+		t = json_get(sys->u.array.values[i], "text");
+		if (YAJL_IS_STRING(t) && ((out->len && buf_adds(out, "\n\n") ==
+		    -1) || buf_adds(out, t->u.string) == -1))
+			return -1;
+	}
+	return 0;
+}
+
+/* The messages, with the system text folded into the first user turn as
+ * the Python proxy did. */
+static int
+gen_messages_folded(yajl_gen g, yajl_val msgs, const char *sys)
+{
+	yajl_val	 m, content, first;
+	struct buf	 b;
+	size_t		 i, k, done = 0;
+	int		 rc = 0;
+
+	if (!OK(yajl_gen_array_open(g)))
+		return -1;
+	buf_init(&b, 0);
+	for (i = 0; rc == 0 && i < msgs->u.array.len; i++) {
+		m = msgs->u.array.values[i];
+		if (done || !YAJL_IS_OBJECT(m) || !YAJL_IS_STRING(json_get(m,
+		    "role")) || strcmp(json_get(m, "role")->u.string, "user")) {
+			rc = json_gen_value(g, m);
+			continue;
+		}
+		done = 1;
+		content = json_get(m, "content");
+		b.len = 0;
+		if (buf_adds(&b, "[System Instruction: ") == -1 ||
+		    buf_adds(&b, sys) == -1 || buf_adds(&b, "]\n\n") == -1) {
+			rc = -1;
+			break;
+		}
+		rc = OK(yajl_gen_map_open(g)) ? 0 : -1;
+		for (k = 0; rc == 0 && k < m->u.object.len; k++) {
+			const char *key = m->u.object.keys[k];
+			yajl_val v = m->u.object.values[k];
+
+			if (strcmp(key, "content") != 0) {
+				rc = json_str(g, key) || json_gen_value(g, v);
+				continue;
+			}
+			rc = json_str(g, key);
+			if (rc == 0 && YAJL_IS_STRING(content)) {
+				rc = buf_adds(&b, content->u.string) ||
+				    json_strn(g, b.data, b.len);
+			} else if (rc == 0 && YAJL_IS_ARRAY(content)) {
+				/* into the first text block, or one of its
+				 * own before the others */
+				first = content->u.array.len ?
+				    content->u.array.values[0] : NULL;
+				if (YAJL_IS_STRING(json_get(first, "text")) &&
+				    YAJL_IS_STRING(json_get(first, "type")) &&
+				    strcmp(json_get(first, "type")->u.string,
+				    "text") == 0) {
+					rc = buf_adds(&b, json_get(first,
+					    "text")->u.string);
+					first = NULL;
+				} else {
+					b.len -= 2;	/* no blank line */
+					first = content;
+				}
+				rc = rc || !OK(yajl_gen_array_open(g)) ||
+				    !OK(yajl_gen_map_open(g)) ||
+				    json_kstr(g, "type", "text") ||
+				    json_str(g, "text") ||
+				    json_strn(g, b.data, b.len) ||
+				    !OK(yajl_gen_map_close(g));
+				for (size_t j = first ? 0 : 1; rc == 0 &&
+				    j < content->u.array.len; j++)
+					rc = json_gen_value(g,
+					    content->u.array.values[j]);
+				rc = rc || !OK(yajl_gen_array_close(g));
+			} else if (rc == 0) {
+				rc = json_gen_value(g, v);
+			}
+		}
+		rc = rc || !OK(yajl_gen_map_close(g));
+	}
+	buf_free(&b);
+	return rc == 0 && OK(yajl_gen_array_close(g)) ? 0 : -1;
+}
+
+/* anthropic-beta: a, b -> "anthropic_beta": ["a", "b"] */
+static int
+gen_beta(yajl_gen g, const char *beta)
+{
+	const char	*p = beta, *e;
+	size_t		 n;
+
+	if (json_str(g, "anthropic_beta") || !OK(yajl_gen_array_open(g)))
+		return -1;
+	while (*p) {
+		p += strspn(p, " \t,");
+		n = strcspn(p, ",");
+		for (e = p + n; e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		if (e > p && json_strn(g, p, (size_t)(e - p)))
+			return -1;
+		p += n;
+	}
+	return OK(yajl_gen_array_close(g)) ? 0 : -1;
+}
+
+static int
+body_build(struct msgs *m)
+{
+	const char	*beta = http_header(m->c->req, "anthropic-beta");
+	yajl_val	 req = m->req, v;
+	struct buf	 sys;
+	long long	 cap = m->r.max_tokens_cap ? m->r.max_tokens_cap : 32000;
+	yajl_gen	 g;
+	size_t		 i;
+	int		 rc = 0, fold = !m->r.family->system ||
+			    strcmp(m->r.family->system, "native") != 0;
+
+	buf_init(&sys, 0);
+	if ((g = json_gen()) == NULL)
+		return -1;
+	if (fold && system_text(json_get(req, "system"), &sys) == -1)
+		rc = -1;
+	if (rc || !OK(yajl_gen_map_open(g)) ||
+	    json_kstr(g, "anthropic_version", BEDROCK_VERSION))
+		rc = -1;
+	for (i = 0; rc == 0 && i < req->u.object.len; i++) {
+		const char *k = req->u.object.keys[i];
+
+		v = req->u.object.values[i];
+		if (!strcmp(k, "model") || !strcmp(k, "stream") ||
+		    !strcmp(k, "anthropic_version") ||
+		    (beta && !strcmp(k, "anthropic_beta")) ||
+		    (fold && !strcmp(k, "system")))
+			continue;
+		/* Bedrock refuses temperature with top_p: keep temperature */
+		if (!strcmp(k, "top_p") && json_get(req, "temperature"))
+			continue;
+		if (!strcmp(k, "max_tokens") && YAJL_IS_INTEGER(v) &&
+		    YAJL_GET_INTEGER(v) > cap) {
+			rc = json_kint(g, k, cap);
+			continue;
+		}
+		if (!strcmp(k, "messages") && fold && sys.len) {
+			rc = json_str(g, k) ||
+			    gen_messages_folded(g, v, buf_cstr(&sys));
+			continue;
+		}
+		rc = json_str(g, k) || json_gen_value(g, v);
+	}
+	if (rc == 0 && beta && gen_beta(g, beta))
+		rc = -1;
+	if (rc == 0 && OK(yajl_gen_map_close(g))) {
+		buf_free(&sys);
+		return json_take(g, &m->body);
+	}
+	yajl_gen_free(g);
+	buf_free(&sys);
+	return -1;
+}
+
+/* --- the calls --- */
+
+/* The error event the Anthropic SDKs raise. */
+static void
+emit_error(struct msgs *m, int status, const char *msg)
+{
+	struct buf	 e;
+
+	buf_init(&e, 0);
+	if (error_body(&e, API_ANTHROPIC, status, NULL, msg) == 0)
+		(void)relay_emit(&m->relay, "error", e.data, e.len);
+	buf_free(&e);
+	log_warn("id=%s stream broken after it began: %s", m->c->id, msg);
+}
+
+/* A whole message where a stream was asked for: the events that carry
+ * it, as Anthropic would have streamed it. */
+static void
+emit_as_events(struct relay *relay, yajl_val msg)
+{
+	yajl_val	 content = json_get(msg, "content"), b, v;
+	struct buf	 out;
+	yajl_gen	 g;
+	size_t		 i, k;
+	int		 step, rc = 0;
+
+	for (step = 0; rc == 0 && step < 3; step++) {
+		/* 0: message_start, 1: the blocks, 2: delta and stop */
+		if (step == 1) {
+			for (i = 0; rc == 0 && YAJL_IS_ARRAY(content) &&
+			    i < content->u.array.len; i++) {
+				b = content->u.array.values[i];
+				buf_init(&out, 0);
+				if ((g = json_gen()) == NULL)
+					return;
+				rc = !OK(yajl_gen_map_open(g)) ||
+				    json_kstr(g, "type", "content_block_start") ||
+				    json_kint(g, "index", (long long)i) ||
+				    json_str(g, "content_block") ||
+				    json_gen_value(g, b) ||
+				    !OK(yajl_gen_map_close(g)) ||
+				    json_take(g, &out) ? -1 : relay_emit(relay,
+				    "content_block_start", out.data, out.len);
+				buf_free(&out);
+				if (rc == 0) {
+					char stop[64];
+					int n = snprintf(stop, sizeof(stop),
+					    "{\"type\":\"content_block_stop\","
+					    "\"index\":%zu}", i);
+					rc = relay_emit(relay, "content_block_stop", stop,
+					    (size_t)n);
+				}
+			}
+			continue;
+		}
+		buf_init(&out, 0);
+		if ((g = json_gen()) == NULL)
+			return;
+		if (step == 0) {
+			rc = !OK(yajl_gen_map_open(g)) ||
+			    json_kstr(g, "type", "message_start") ||
+			    json_str(g, "message") || !OK(yajl_gen_map_open(g));
+			for (k = 0; rc == 0 && k < msg->u.object.len; k++) {
+				const char *key = msg->u.object.keys[k];
+
+				if (strcmp(key, "content") == 0)
+					rc = json_str(g, key) ||
+					    !OK(yajl_gen_array_open(g)) ||
+					    !OK(yajl_gen_array_close(g));
+				else
+					rc = json_str(g, key) ||
+					    json_gen_value(g,
+					    msg->u.object.values[k]);
+			}
+			rc = rc || !OK(yajl_gen_map_close(g)) ||
+			    !OK(yajl_gen_map_close(g)) || json_take(g, &out) ?
+			    -1 : relay_emit(relay, "message_start", out.data, out.len);
+		} else {
+			v = json_get(msg, "stop_reason");
+			rc = !OK(yajl_gen_map_open(g)) ||
+			    json_kstr(g, "type", "message_delta") ||
+			    json_str(g, "delta") || !OK(yajl_gen_map_open(g)) ||
+			    json_str(g, "stop_reason") || json_gen_value(g, v) ||
+			    json_str(g, "stop_sequence") ||
+			    json_gen_value(g, json_get(msg, "stop_sequence")) ||
+			    !OK(yajl_gen_map_close(g)) || json_str(g, "usage") ||
+			    json_gen_value(g, json_get(msg, "usage")) ||
+			    !OK(yajl_gen_map_close(g)) || json_take(g, &out) ?
+			    -1 : relay_emit(relay, "message_delta", out.data, out.len);
+			if (rc == 0)
+				rc = relay_emit(relay, "message_stop",
+				    "{\"type\":\"message_stop\"}", 23);
+		}
+		buf_free(&out);
+	}
+}
+
+/* Checks the body as the Messages API does; 0, or -1 after answering. */
+static int
+validate(struct call *c, yajl_val req)
+{
+	yajl_val	 v;
+
+	if (!YAJL_IS_OBJECT(req))
+		return reply_error(c, 400, NULL, "the request body must be a "
+		    "JSON object"), -1;
+	v = json_get(req, "model");
+	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
+		return reply_error(c, 400, NULL, "model: Field required (a "
+		    "non-empty string)"), -1;
+	v = json_get(req, "messages");
+	if (!YAJL_IS_ARRAY(v) || v->u.array.len == 0)
+		return reply_error(c, 400, NULL, "messages: Field required (a "
+		    "non-empty array)"), -1;
+	v = json_get(req, "max_tokens");
+	if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1)
+		return reply_error(c, 400, NULL, "max_tokens: Field required "
+		    "(a positive integer)"), -1;
+	v = json_get(req, "stream");
+	if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+		return reply_error(c, 400, NULL, "stream: must be a "
+		    "boolean"), -1;
+	return 0;
+}
+
+void
+api_messages(struct call *c)
+{
+	struct msgs	*m;
+	struct models	 tbl;
+	char		 err[MODELS_ERRSZ];
+	yajl_val	 req;
+	size_t		 bad;
+
+	if ((req = body_json(c)) == NULL)
+		return;
+	if (validate(c, req) == -1) {
+		yajl_tree_free(req);
+		return;
+	}
+	snprintf(c->model, sizeof(c->model), "%s",
+	    json_get(req, "model")->u.string);
+	if (models_load(c->conf, &tbl, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		reply_error(c, 500, NULL, "the model table is invalid; run "
+		    "hexind --check");
+		yajl_tree_free(req);
+		return;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		reply_error(c, 500, NULL, "out of memory");
+		goto out_tbl;
+	}
+	m->c = c;
+	m->req = req;
+	m->relay.c = c;
+	m->relay.terminal = terminal;
+	m->relay.type_first = 1;
+	buf_init(&m->body, 0);
+	if (models_resolve(&tbl, c->model, &m->r, err, sizeof(err)) == -1 ||
+	    m->r.family->route != ROUTE_BEDROCK) {
+		reply_error(c, 404, NULL, "model: %.200s is not a Claude model "
+		    "this gateway serves on /v1/messages", c->model);
+		goto out;
+	}
+	m->relay.stream = YAJL_IS_TRUE(json_get(req, "stream"));
+	snprintf(m->url, sizeof(m->url), "%s/%s/%s/%s", c->conf->base_url,
+	    m->r.family->path ? m->r.family->path : "claude/model",
+	    m->r.model, m->relay.stream ? "invoke-with-response-stream" :
+	    "invoke");
+	snprintf(c->route, sizeof(c->route), "bedrock");
+	if (body_build(m) == -1 || hexcall_init(&m->h, c, 1) == -1) {
+		reply_error(c, 500, NULL, "out of memory");
+		goto out;
+	}
+	m->relay.url = m->url;
+	m->relay.post = buf_cstr(&m->body);
+	m->relay.postlen = m->body.len;
+	m->relay.as_events = emit_as_events;
+	relay_bind(&m->relay, &m->h);
+	switch (hexcall_run(&m->h, &bad)) {
+	case HC_OK:
+		relay_answer(&m->relay, &m->h);
+		break;
+	case HC_FAILED:
+		if (m->relay.head_sent)
+			emit_error(m, m->h.res[bad].status,
+			    m->h.res[bad].message);
+		else
+			hexcall_reply_error(&m->h, bad);
+		break;
+	default:
+		break;
+	}
+out:
+	hexcall_free(&m->h);
+	relay_free(&m->relay);
+	buf_free(&m->body);
+	free(m);
+out_tbl:
+	models_free(&tbl);
+	yajl_tree_free(req);
+}
+
+/* Hexin's Bedrock routes count no tokens; say so in Anthropic's shape. */
+void
+api_count_tokens(struct call *c)
+{
+	reply_error(c, 501, NULL, "count_tokens is not offered: Hexin's "
+	    "Bedrock routes have no token counting endpoint");
+}

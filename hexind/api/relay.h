@@ -1,0 +1,45 @@
+/* One JSON call to Hexin whose answer is passed on as it came: an event
+ * stream as strict server-sent events with "event:" lines, the moment
+ * each event is complete, or a whole answer as it is. What /v1/responses
+ * and /v1/messages share. Events and answers go out byte for byte unless
+ * they come wrapped in Hexin's envelope. */
+#ifndef HEXIND_RELAY_H
+#define HEXIND_RELAY_H
+
+#include "http/call.h"
+#include "upstream/attempt.h"
+#include "upstream/hexin.h"
+#include "upstream/sse.h"
+#include "upstream/transport.h"
+
+struct relay {
+	/* set by the endpoint */
+	struct call		*c;
+	const char		*url;
+	const char		*post;		/* the request body */
+	size_t			 postlen;
+	const char		*header;	/* one more header line, or NULL */
+	int			 stream;	/* the client asked for a stream */
+	/* a whole answer where a stream was asked for, as its events */
+	void			(*as_events)(struct relay *, yajl_val);
+	const char *const	*terminal;	/* event names that end it */
+	int			 type_first;	/* name from "type", then event: */
+	int			 drop_pings;
+	/* state */
+	int			 head_sent;
+	int			 done;		/* a terminal event arrived */
+	long long		 seq;		/* the last sequence_number */
+	struct sse		 sse;
+	int			 sse_ready;
+	enum hx_kind		 kind;		/* why it failed, if it did */
+	int			 status;
+	char			 error[512];
+};
+
+int	relay_emit(struct relay *, const char *event, const char *, size_t);
+void	relay_bind(struct relay *, struct hexcall *);
+void	relay_answer(struct relay *, struct hexcall *);
+int	relay_gen_emit(struct relay *, const char *event, yajl_val);
+void	relay_free(struct relay *);
+
+#endif

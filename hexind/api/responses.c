@@ -1,0 +1,169 @@
+/* POST /v1/responses: the OpenAI Responses API (o3, o4-mini and other
+ * reasoning models). The client's body goes to HITHINK_RESPONSE_URL byte
+ * for byte; the session (the client's X-Session-ID, else a fresh UUID
+ * given back in x-session-id) pins the conversation to one upstream node
+ * through arsenal-openai-hash and is the call's trace id. Streams are
+ * reframed as strict SSE, "event: <type>" and "data: <json>", the moment
+ * each event is complete. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/body.h"
+#include "upstream/attempt.h"
+#include "lib/ids.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "api/relay.h"
+#include "http/reply.h"
+
+struct resp {
+	struct call	*c;
+	struct hexcall	 h;
+	struct relay	 relay;
+	char		 url[1024];
+	char		 hash[200];	/* the arsenal-openai-hash header */
+};
+
+static const char *const terminal[] = {
+	"response.completed", "response.failed", "response.incomplete", NULL,
+};
+
+/* The error event the SDK raises: the Responses API's own fields, and an
+ * "error" object, which is what the SDK looks for. */
+static void
+emit_error(struct resp *r, int status, const char *msg)
+{
+	const char	*code = status == 504 ? "upstream_timeout" :
+			    "upstream_error";
+	struct buf	 e;
+	yajl_gen	 g;
+
+	buf_init(&e, 0);
+	if ((g = json_gen()) == NULL)
+		return;
+	if (yajl_gen_map_open(g) || json_kstr(g, "type", "error") ||
+	    json_kstr(g, "code", code) || json_kstr(g, "message", msg) ||
+	    json_knull(g, "param") ||
+	    json_kint(g, "sequence_number", r->relay.seq + 1) ||
+	    json_str(g, "error") || yajl_gen_map_open(g) ||
+	    json_kstr(g, "type", "server_error") ||
+	    json_kstr(g, "code", code) || json_kstr(g, "message", msg) ||
+	    yajl_gen_map_close(g) || yajl_gen_map_close(g)) {
+		yajl_gen_free(g);
+		return;
+	}
+	if (json_take(g, &e) == 0)
+		(void)relay_emit(&r->relay, "error", e.data, e.len);
+	buf_free(&e);
+	log_warn("id=%s stream broken after it began: %s", r->c->id, msg);
+}
+
+/* A whole response where a stream was asked for: the events that carry
+ * it, created and completed. */
+static void
+emit_as_events(struct relay *relay, yajl_val response)
+{
+	const char	*names[] = { "response.created", "response.completed" };
+	struct buf	 b;
+	yajl_gen	 g;
+	int		 k;
+
+	for (k = 0; k < 2; k++) {
+		buf_init(&b, 0);
+		if ((g = json_gen()) == NULL)
+			return;
+		if (yajl_gen_map_open(g) || json_kstr(g, "type", names[k]) ||
+		    json_kint(g, "sequence_number", k) ||
+		    json_str(g, "response") || json_gen_value(g, response) ||
+		    yajl_gen_map_close(g)) {
+			yajl_gen_free(g);
+			return;
+		}
+		if (json_take(g, &b) == -1 ||
+		    relay_emit(relay, names[k], b.data, b.len) == -1) {
+			buf_free(&b);
+			return;
+		}
+		buf_free(&b);
+	}
+}
+
+void
+api_responses(struct call *c)
+{
+	struct resp	*r;
+	const char	*sid = http_header(c->req, "x-session-id");
+	char		 session[ID_MAX + 1];
+	yajl_val	 req, v;
+	size_t		 bad;
+
+	if ((req = body_json(c)) == NULL)
+		return;
+	v = json_get(req, "model");
+	if (!YAJL_IS_OBJECT(req) || !YAJL_IS_STRING(v) ||
+	    v->u.string[0] == '\0') {
+		reply_error_param(c, "model", "the request body must be a JSON "
+		    "object with a model (a non-empty string)");
+		yajl_tree_free(req);
+		return;
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		yajl_tree_free(req);
+		reply_error(c, 500, NULL, "out of memory");
+		return;
+	}
+	snprintf(c->model, sizeof(c->model), "%s", v->u.string);
+	r->relay.stream = YAJL_IS_TRUE(json_get(req, "stream"));
+	yajl_tree_free(req);
+
+	if (id_ok(sid))
+		snprintf(session, sizeof(session), "%s", sid);
+	else
+		id_uuid(session);
+	snprintf(c->headers, sizeof(c->headers), "x-session-id: %s\r\n",
+	    session);
+	snprintf(r->hash, sizeof(r->hash), "arsenal-openai-hash: %s", session);
+	if (c->conf->response_url)
+		snprintf(r->url, sizeof(r->url), "%s", c->conf->response_url);
+	else
+		snprintf(r->url, sizeof(r->url), "%s/chatgpt/v1/responses",
+		    c->conf->base_url);
+	snprintf(c->route, sizeof(c->route), "responses");
+	log_info("id=%s session=%s", c->id, session);
+
+	r->c = c;
+	r->relay.c = c;
+	r->relay.url = r->url;
+	r->relay.header = r->hash;
+	r->relay.post = buf_cstr(&c->body);
+	r->relay.postlen = c->body.len;
+	r->relay.terminal = terminal;
+	r->relay.drop_pings = 1;
+	r->relay.as_events = emit_as_events;
+	if (hexcall_init(&r->h, c, 1) == -1) {
+		reply_error(c, 500, NULL, "out of memory");
+		goto out;
+	}
+	relay_bind(&r->relay, &r->h);
+	r->h.trace = session;
+	switch (hexcall_run(&r->h, &bad)) {
+	case HC_OK:
+		relay_answer(&r->relay, &r->h);
+		break;
+	case HC_FAILED:
+		if (r->relay.head_sent)
+			emit_error(r, r->h.res[bad].status,
+			    r->h.res[bad].message);
+		else
+			hexcall_reply_error(&r->h, bad);
+		break;
+	default:
+		break;
+	}
+out:
+	hexcall_free(&r->h);
+	relay_free(&r->relay);
+	free(r);
+}

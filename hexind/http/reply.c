@@ -1,0 +1,295 @@
+/* Responses go out in as few writes as possible: the head and a small
+ * body are one write(2). A response closes the connection unless
+ * keep-alive is on and the request allows it; a body of unknown length
+ * then goes out chunked (HTTP/1.1) or ends the connection (HTTP/1.0). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/json.h"
+#include "lib/log.h"
+#include "http/reply.h"
+#include "api/capture.h"
+
+struct err_kind {
+	int		 status;
+	const char	*openai_type;
+	const char	*openai_code;
+	const char	*anthropic_type;
+};
+
+/* OpenAI answers most client errors as invalid_request_error with a code;
+ * Anthropic has a type per status. */
+static const struct err_kind err_kinds[] = {
+	{ 400, "invalid_request_error", NULL, "invalid_request_error" },
+	{ 401, "invalid_request_error", "invalid_api_key",
+	    "authentication_error" },
+	{ 403, "invalid_request_error", "forbidden", "permission_error" },
+	{ 404, "invalid_request_error", "not_found", "not_found_error" },
+	{ 405, "invalid_request_error", "method_not_allowed",
+	    "invalid_request_error" },
+	{ 408, "invalid_request_error", "request_timeout",
+	    "invalid_request_error" },
+	{ 413, "invalid_request_error", "request_too_large",
+	    "request_too_large" },
+	{ 429, "rate_limit_error", "rate_limit_exceeded", "rate_limit_error" },
+	{ 500, "server_error", "internal_error", "api_error" },
+	{ 501, "server_error", "not_implemented", "api_error" },
+	{ 502, "server_error", "bad_gateway", "api_error" },
+	{ 503, "server_error", "service_unavailable", "overloaded_error" },
+	{ 504, "server_error", "upstream_timeout", "api_error" },
+};
+
+static const struct err_kind *
+err_kind(int status)
+{
+	static const struct err_kind other4 = { 0, "invalid_request_error",
+	    NULL, "invalid_request_error" };
+	static const struct err_kind other5 = { 0, "server_error", NULL,
+	    "api_error" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(err_kinds) / sizeof(err_kinds[0]); i++)
+		if (err_kinds[i].status == status)
+			return &err_kinds[i];
+	return status < 500 ? &other4 : &other5;
+}
+
+/* The error object of the API: OpenAI {"error":{message,type,param,code}},
+ * Anthropic {"type":"error","error":{type,message}}. */
+int
+error_body(struct buf *out, enum api api, int status, const char *code,
+    const char *message)
+{
+	return error_body_param(out, api, status, code, NULL, message);
+}
+
+int
+error_body_param(struct buf *out, enum api api, int status,
+    const char *code, const char *param, const char *message)
+{
+	const struct err_kind	*k = err_kind(status);
+	yajl_gen		 g;
+	int			 rc;
+
+	if ((g = json_gen()) == NULL)
+		return -1;
+	if (api == API_ANTHROPIC)
+		rc = yajl_gen_map_open(g) || json_kstr(g, "type", "error") ||
+		    json_str(g, "error") || yajl_gen_map_open(g) ||
+		    json_kstr(g, "type", k->anthropic_type) ||
+		    json_kstr(g, "message", message) ||
+		    yajl_gen_map_close(g) || yajl_gen_map_close(g);
+	else
+		rc = yajl_gen_map_open(g) || json_str(g, "error") ||
+		    yajl_gen_map_open(g) || json_kstr(g, "message", message) ||
+		    json_kstr(g, "type", k->openai_type) ||
+		    json_kstr(g, "param", param) ||
+		    json_kstr(g, "code", code ? code : k->openai_code) ||
+		    yajl_gen_map_close(g) || yajl_gen_map_close(g);
+	if (rc) {
+		yajl_gen_free(g);
+		return -1;
+	}
+	return json_take(g, out);
+}
+
+static int
+head_build(struct buf *b, struct call *c, int status, const char *ctype,
+    long long length, const char *extra)
+{
+	char		 date[64];
+	struct tm	 tm;
+	time_t		 t = time(NULL);
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT",
+	    &tm) == 0)
+		date[0] = '\0';
+	if (buf_printf(b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
+	    http_reason(status), date) == -1)
+		return -1;
+	if (ctype && buf_printf(b, "Content-Type: %s\r\n", ctype) == -1)
+		return -1;
+	if (length >= 0 &&
+	    buf_printf(b, "Content-Length: %lld\r\n", length) == -1)
+		return -1;
+	if (c->id[0] && buf_printf(b, "x-request-id: %s\r\n", c->id) == -1)
+		return -1;
+	if (c->origin && buf_printf(b, "Access-Control-Allow-Origin: %s\r\n"
+	    "Vary: Origin\r\nAccess-Control-Expose-Headers: x-request-id, "
+	    "x-session-id, retry-after\r\n", c->origin) == -1)
+		return -1;
+	if ((c->headers[0] && buf_adds(b, c->headers) == -1) ||
+	    (extra && buf_adds(b, extra) == -1))
+		return -1;
+	if (length < 0 && c->keep) {
+		if (c->req && c->req->minor == 1) {
+			c->chunked = 1;
+			if (buf_adds(b, "Transfer-Encoding: chunked\r\n") == -1)
+				return -1;
+		} else
+			c->keep = 0;
+	}
+	if (!c->keep)
+		return buf_adds(b, "Connection: close\r\n\r\n");
+	return buf_printf(b, "Connection: keep-alive\r\nKeep-Alive: "
+	    "timeout=%d, max=%d\r\n\r\n", (c->conf->keepalive_timeout_ms +
+	    999) / 1000, c->keep_max);
+}
+
+/* Sends the head only; length -1 leaves Content-Length out (the body then
+ * ends when the connection closes). */
+int
+reply_head(struct call *c, int status, const char *ctype, long long length,
+    const char *extra)
+{
+	struct buf	 b;
+	int		 rc;
+
+	buf_init(&b, 0);
+	c->status = status;
+	rc = head_build(&b, c, status, ctype, length, extra);
+	if (rc == 0) {
+		if (c->t_first == 0)
+			c->t_first = now_ms();
+		rc = conn_write(c->conn, b.data, b.len);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* Sends a complete response: head and body in one write. */
+int
+reply(struct call *c, int status, const char *ctype, const char *body,
+    size_t n, const char *extra)
+{
+	struct buf	 b;
+	int		 rc;
+
+	buf_init(&b, 0);
+	c->status = status;
+	rc = head_build(&b, c, status, ctype, (long long)n, extra);
+	if (rc == 0 && !c->head_only)
+		rc = buf_add(&b, body, n);
+	if (rc == 0) {
+		if (c->t_first == 0)
+			c->t_first = now_ms();
+		rollout_body(c, status, body, n);
+		rollout_close(c);
+		rc = conn_write(c->conn, b.data, b.len);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* More of a body whose head is out: a stream's events, each a chunk
+ * when the body is chunked. */
+int
+reply_write(struct call *c, const char *p, size_t n)
+{
+	if (rollout_stream(c, p, n))
+		rollout_close(c);
+	return reply_body(c, p, n);
+}
+
+/* The same, for a body the capture does not read: the caller closes the
+ * capture before the last piece. */
+int
+reply_body(struct call *c, const char *p, size_t n)
+{
+	struct buf	 b;
+	int		 rc = -1;
+
+	if (!c->chunked || n == 0)
+		return n ? conn_write(c->conn, p, n) : 0;
+	buf_init(&b, 0);
+	if (buf_printf(&b, "%zx\r\n", n) == 0 && buf_add(&b, p, n) == 0 &&
+	    buf_add(&b, "\r\n", 2) == 0)
+		rc = conn_write(c->conn, b.data, b.len);
+	buf_free(&b);
+	return rc;
+}
+
+/* Ends a chunked body; nothing for the others, which end with the
+ * connection or their length. */
+int
+reply_end(struct call *c)
+{
+	if (!c->chunked)
+		return 0;
+	c->chunked = 0;
+	return conn_write(c->conn, "0\r\n\r\n", 5);
+}
+
+int
+reply_json(struct call *c, int status, const struct buf *json)
+{
+	return reply(c, status, "application/json", json->data ? json->data :
+	    "", json->len, NULL);
+}
+
+static int reply_verror(struct call *, int, const char *, const char *,
+    const char *, const char *, va_list)
+    __attribute__((format(printf, 6, 0)));
+
+static int
+reply_verror(struct call *c, int status, const char *code, const char *param,
+    const char *extra, const char *fmt, va_list ap)
+{
+	char		 msg[1024];
+	struct buf	 b;
+	int		 rc;
+
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	buf_init(&b, 0);
+	if (error_body_param(&b, c->api, status, code, param, msg) == -1) {
+		buf_free(&b);
+		return reply(c, 500, "text/plain", "out of memory\n", 14,
+		    extra);
+	}
+	rc = reply(c, status, "application/json", b.data, b.len, extra);
+	buf_free(&b);
+	return rc;
+}
+
+/* An error in the client API's shape; code NULL takes the status's. */
+int
+reply_error(struct call *c, int status, const char *code, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	va_start(ap, fmt);
+	rc = reply_verror(c, status, code, NULL, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+reply_error_extra(struct call *c, int status, const char *code,
+    const char *extra, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	va_start(ap, fmt);
+	rc = reply_verror(c, status, code, NULL, extra, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A 400 naming the request field at fault. */
+int
+reply_error_param(struct call *c, const char *param, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	va_start(ap, fmt);
+	rc = reply_verror(c, 400, NULL, param, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}

@@ -1,0 +1,30 @@
+/* Writing responses: the head every response shares, JSON bodies, and
+ * errors in the client API's own shape. */
+#ifndef HEXIND_REPLY_H
+#define HEXIND_REPLY_H
+
+#include <stddef.h>
+
+#include "http/call.h"
+
+int	reply_head(struct call *, int status, const char *ctype,
+	    long long length, const char *extra);
+int	reply(struct call *, int status, const char *ctype, const char *body,
+	    size_t n, const char *extra);
+int	reply_json(struct call *, int status, const struct buf *);
+int	reply_write(struct call *, const char *, size_t);
+int	reply_body(struct call *, const char *, size_t);
+int	reply_end(struct call *);
+int	reply_error(struct call *, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int	reply_error_extra(struct call *, int status, const char *code,
+	    const char *extra, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+int	reply_error_param(struct call *, const char *param, const char *fmt,
+	    ...) __attribute__((format(printf, 3, 4)));
+int	error_body(struct buf *, enum api, int status, const char *code,
+	    const char *message);
+int	error_body_param(struct buf *, enum api, int status, const char *code,
+	    const char *param, const char *message);
+
+#endif

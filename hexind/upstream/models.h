@@ -1,0 +1,66 @@
+/* The model table: the models /v1/models advertises and the families that
+ * route a client's model name to a Hexin route. It is data: a built-in
+ * JSON table that HEXIND_MODELS_FILE extends or replaces. */
+#ifndef HEXIND_MODELS_H
+#define HEXIND_MODELS_H
+
+#include <stddef.h>
+#include <yajl/yajl_tree.h>
+
+#include "lib/conf.h"
+
+enum route_kind { ROUTE_OPENAI, ROUTE_BEDROCK, ROUTE_GATEWAY };
+
+struct model {
+	const char	*id;
+	const char	*owned_by;
+	long long	 created;
+};
+
+struct family {
+	const char	*name;
+	yajl_val	 match;		/* patterns */
+	enum route_kind	 route;
+	const char	*path;		/* openai: "{symbol}/{version}" */
+	const char	*model;		/* fixed upstream model */
+	yajl_val	 passthrough;	/* patterns of names sent as they are */
+	yajl_val	 map;		/* [{when, model, ...}] */
+	yajl_val	 rename;	/* {client field: upstream field} */
+	yajl_val	 drop;		/* client fields not sent */
+	int		 fan_out_n;
+	const char	*system;	/* bedrock: "fold" or "native" */
+	long long	 max_tokens_default;
+	long long	 max_tokens_cap;
+	const char	*base_url;	/* gateway */
+	const char	*key_env;	/* gateway: variable holding the key */
+};
+
+/* What a client's model name resolves to. */
+struct resolved {
+	const struct family	*family;
+	char			 model[256];	/* upstream model id */
+	int			 fan_out_n;
+	long long		 max_tokens_cap;
+};
+
+struct models {
+	struct model	*models;
+	size_t		 nmodels;
+	struct family	*families;
+	size_t		 nfamilies;
+	yajl_val	 trees[2];
+};
+
+#define MODELS_ERRSZ	512
+
+int	models_load(const struct conf *, struct models *, char *, size_t);
+int	models_parse(struct models *, const char *json, size_t n,
+	    const char *source, char *err, size_t errsz);
+void	models_free(struct models *);
+const struct model *models_find(const struct models *, const char *id);
+int	models_resolve(const struct models *, const char *name,
+	    struct resolved *, char *err, size_t errsz);
+const char *route_kind_name(enum route_kind);
+int	glob_match(const char *pat, const char *s);
+
+#endif

@@ -1,0 +1,241 @@
+/* One file a site (scheme, host and port, and the CA setting that
+ * verified it) in the cache directory, "tls-" and a hash: the session
+ * OpenSSL was given, in its own DER form. It is read as the token cache
+ * is (never a symbolic link, a file of another user or one that others
+ * may read or write) and written as it is (0600, by rename), since a
+ * session stands for a verified server: whoever could plant one could
+ * impersonate Hexin. An expired or unusable session is dropped.
+ *
+ * curl (7.88) has no way in before its handshake but the SSL_CTX it
+ * shows CURLOPT_SSL_CTX_FUNCTION: the session goes in from the context's
+ * info callback at the handshake's start, unless curl set one of its own
+ * (keep-alive), and is taken from its new-session callback, which then
+ * hands it on to curl's. */
+#include "upstream/tlscache.h"
+
+#ifdef HAVE_OPENSSL
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "lib/log.h"
+#include "lib/sha256.h"
+
+#define SESSION_MAX	16384	/* a session with its peer's certificate */
+#define SITES		8	/* sites one process keeps sessions for */
+
+struct site {
+	char	 path[PATH_MAX];
+	int	(*curl_cb)(SSL *, SSL_SESSION *);
+	long	 loaded_at;	/* the loaded session's issue time, or 0 */
+	long	 loaded_life;
+	int	 saved;		/* a session of this process went to disk */
+};
+
+static struct site	 sites[SITES];
+static size_t		 nsites;
+static int		 ex_index = -1;
+
+/* The site's file: the hash of what verified the session, so that a
+ * session is never resumed under another CA setting. */
+static struct site *
+site_for(const struct conf *c, const char *url)
+{
+	struct sha256	 s;
+	char		 dirbuf[512], name[33], path[PATH_MAX];
+	const char	*dir, *host;
+	size_t		 i, n;
+	int		 len;
+
+	host = url + 8;				/* after "https://" */
+	n = strcspn(host, "/?#");
+	sha256_init(&s);
+	sha256_update(&s, host, n);
+	sha256_update(&s, "", 1);
+	if (c->ca_file)
+		sha256_update(&s, c->ca_file, strlen(c->ca_file));
+	sha256_update(&s, "", 1);
+	if (!c->ca_file && c->ca_dir)
+		sha256_update(&s, c->ca_dir, strlen(c->ca_dir));
+	sha256_name(&s, name);
+	dir = conf_cache_dir(c, dirbuf, sizeof(dirbuf));
+	len = snprintf(path, sizeof(path), "%s/tls-%s", dir, name);
+	if (len < 0 || (size_t)len + 16 >= sizeof(path))
+		return NULL;
+	n = (size_t)len;
+	for (i = 0; i < nsites; i++)
+		if (strcmp(sites[i].path, path) == 0)
+			return &sites[i];
+	if (nsites == SITES)
+		return NULL;
+	memcpy(sites[nsites].path, path, n + 1);
+	return &sites[nsites++];
+}
+
+/* The session in path, or NULL (an unusable one is removed). */
+static SSL_SESSION *
+load(const char *path)
+{
+	unsigned char		 buf[SESSION_MAX];
+	const unsigned char	*p = buf;
+	struct stat		 st;
+	SSL_SESSION		*sess = NULL;
+	ssize_t			 r;
+	int			 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ELOOP)
+			log_warn("TLS session cache %s is a symbolic link: "
+			    "refused", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+		log_warn("TLS session cache %s: not a private file of this "
+		    "user: refused", path);
+		close(fd);
+		return NULL;
+	}
+	r = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (r > 0 && r < (ssize_t)sizeof(buf))
+		sess = d2i_SSL_SESSION(NULL, &p, (long)r);
+	if (sess != NULL && (p != buf + r || !SSL_SESSION_is_resumable(sess) ||
+	    SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess) <=
+	    (long)time(NULL))) {
+		SSL_SESSION_free(sess);
+		sess = NULL;
+	}
+	if (sess == NULL)
+		(void)unlink(path);
+	return sess;
+}
+
+static void
+save(const char *path, SSL_SESSION *sess)
+{
+	unsigned char	 buf[SESSION_MAX], *p = buf;
+	char		 tmp[PATH_MAX + 32];
+	int		 n, fd;
+
+	n = i2d_SSL_SESSION(sess, NULL);
+	if (n <= 0 || n > (int)sizeof(buf) ||
+	    i2d_SSL_SESSION(sess, &p) != n ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return;
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return;
+	/* No fsync: a session lost to a crash costs one full handshake. */
+	if (write(fd, buf, (size_t)n) != n || close(fd) == -1 ||
+	    rename(tmp, path) == -1) {
+		log_debug("TLS session cache %s: cannot write: %s", path,
+		    strerror(errno));
+		(void)unlink(tmp);
+	}
+}
+
+static struct site *
+site_of(const SSL *ssl)
+{
+	return SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index);
+}
+
+static void
+on_info(const SSL *ssl, int where, int ret)
+{
+	struct site	*s;
+	SSL_SESSION	*sess;
+
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_START) || SSL_get_session(ssl) != NULL ||
+	    (s = site_of(ssl)) == NULL || (sess = load(s->path)) == NULL)
+		return;
+	s->loaded_at = SSL_SESSION_get_time(sess);
+	s->loaded_life = SSL_SESSION_get_timeout(sess);
+	/* OpenSSL hands the callback a const SSL; the session is the one
+	 * thing set on it, before the ClientHello is written. */
+	if (SSL_set_session((SSL *)(uintptr_t)ssl, sess) != 1)
+		s->loaded_at = 0;
+	SSL_SESSION_free(sess);
+}
+
+/* A session the server gave: to disk when this process made a full
+ * handshake, or resumed one past half its life; then on to curl. */
+static int
+on_new(SSL *ssl, SSL_SESSION *sess)
+{
+	struct site	*s = site_of(ssl);
+
+	if (s == NULL)
+		return 0;
+	if (!s->saved && (!SSL_session_reused(ssl) || s->loaded_at == 0 ||
+	    (long)time(NULL) - s->loaded_at > s->loaded_life / 2)) {
+		save(s->path, sess);
+		s->saved = 1;
+	}
+	return s->curl_cb ? s->curl_cb(ssl, sess) : 0;
+}
+
+static CURLcode
+on_ctx(CURL *h, void *sslctx, void *arg)
+{
+	SSL_CTX		*ctx = sslctx;
+
+	(void)h;
+	if (SSL_CTX_set_ex_data(ctx, ex_index, arg) != 1)
+		return CURLE_OK;
+	((struct site *)arg)->curl_cb = SSL_CTX_sess_get_new_cb(ctx);
+	/* the new-session callback is called only with client caching on */
+	(void)SSL_CTX_set_session_cache_mode(ctx,
+	    SSL_CTX_get_session_cache_mode(ctx) | SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(ctx, on_new);
+	SSL_CTX_set_info_callback(ctx, on_info);
+	return CURLE_OK;
+}
+
+/* Sets h up to resume and keep the TLS sessions of url's site; nothing
+ * for plain http. -1 only when curl refuses the settings. */
+int
+tlscache_use(CURL *h, const struct conf *c, const char *url)
+{
+	struct site	*s;
+
+	if (strncasecmp(url, "https://", 8) != 0 ||
+	    (s = site_for(c, url)) == NULL)
+		return 0;
+	if (ex_index == -1 && (ex_index = SSL_CTX_get_ex_new_index(0, NULL,
+	    NULL, NULL, NULL)) == -1)
+		return 0;
+	if (curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ctx) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, s) != CURLE_OK)
+		return -1;
+	return 0;
+}
+#else
+/* A libcurl over another TLS library: every process makes a full
+ * handshake. */
+int
+tlscache_use(CURL *h, const struct conf *c, const char *url)
+{
+	(void)h;
+	(void)c;
+	(void)url;
+	return 0;
+}
+#endif
