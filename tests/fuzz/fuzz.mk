@@ -1,6 +1,6 @@
 # libFuzzer targets for hexind's parsers and JSON transforms (clang).
 #
-#   make fuzz-build                  builds tests/fuzz/build/fuzz_<name>
+#   make fuzz-build                  builds build/fuzz/fuzz_<name>
 #   make fuzz [FUZZ_SECONDS=60]      runs each target in turn, one at a time
 #   make fuzz-smoke                  the same for 5 s each (CI)
 #   make fuzz FUZZ_TARGETS="http sse"  some targets only
@@ -8,13 +8,13 @@
 # Meant to be included from the top Makefile, after its first target
 # (include tests/fuzz/fuzz.mk); also works alone:
 # make -f tests/fuzz/fuzz.mk fuzz-build. The hexind sources are compiled
-# again, instrumented, into tests/fuzz/build/obj. Seeds are in
+# again, instrumented, into build/fuzz/obj. Seeds are in
 # tests/fuzz/corpus/<name> and dictionaries in tests/fuzz/dict; what the
-# fuzzer finds goes to tests/fuzz/build: corpus/<name>, logs/<name>.log,
+# fuzzer finds goes to build/fuzz: corpus/<name>, logs/<name>.log,
 # and artifacts/<name>-crash-* (or leak-, timeout-, oom-). A finding
 # makes fuzz and fuzz-smoke fail after every target has run. Reproducers
 # worth keeping go to tests/fuzz/crashes; run one with
-# tests/fuzz/build/fuzz_<name> FILE.
+# build/fuzz/fuzz_<name> FILE.
 
 FUZZ_DIR	:= $(patsubst $(CURDIR)/%,%,$(patsubst %/,%,$(dir $(abspath \
 		   $(lastword $(MAKEFILE_LIST))))))
@@ -27,7 +27,7 @@ FUZZ_SRCDIR	:= $(patsubst ./%,%,$(FUZZ_TOP)/hexind)
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_OUT	?= $(FUZZ_DIR)/build
+FUZZ_OUT	?= $(FUZZ_TOP)/build/fuzz
 FUZZ_TARGETS	?= http sse envfile models claude_request claude_answer \
 		   claude_stream hexin embeddings body
 PKG_CONFIG	?= pkg-config
