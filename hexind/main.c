@@ -395,9 +395,9 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 		}
 	}
 	drain = req.body != BODY_NONE && !rt->body;
-	(void)rollout_open(&c, rt->name);
+	(void)capture_open(&c, rt->name);
 	rt->fn(&c);
-	rollout_close(&c);	/* when the answer had no end of its own */
+	capture_close(&c);	/* when the answer had no end of its own */
 	(void)reply_end(&c);
 out:
 	access_log(&c);

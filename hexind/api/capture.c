@@ -72,7 +72,7 @@ struct pair {
 	yajl_val	 v;
 };
 
-struct rollout {
+struct capture {
 	const struct endpoint *ep;
 	long long	 t_wall;	/* ms since the epoch at the start */
 	size_t		 cap, used;	/* bytes assembled, and their limit */
@@ -111,7 +111,7 @@ grow(void *p, size_t *n, size_t size)
 }
 
 static int
-keep(struct rollout *r, yajl_val v)
+keep(struct capture *r, yajl_val v)
 {
 	size_t	 n = r->nkept;
 	yajl_val *k;
@@ -127,7 +127,7 @@ keep(struct rollout *r, yajl_val v)
 /* Appends s to b within the capture's limit: past it the capture is
  * marked truncated and the rest dropped. */
 static void
-take(struct rollout *r, struct buf *b, yajl_val s)
+take(struct capture *r, struct buf *b, yajl_val s)
 {
 	size_t	 n;
 
@@ -145,7 +145,7 @@ take(struct rollout *r, struct buf *b, yajl_val s)
 }
 
 static void
-usage_merge(struct rollout *r, yajl_val u)
+usage_merge(struct capture *r, yajl_val u)
 {
 	struct pair	*p;
 	size_t		 i, j, n;
@@ -169,7 +169,7 @@ usage_merge(struct rollout *r, yajl_val u)
 }
 
 static void
-error_set(struct rollout *r, yajl_val root)
+error_set(struct capture *r, yajl_val root)
 {
 	yajl_val	 e = json_get(root, "error");
 
@@ -211,7 +211,7 @@ index_of(yajl_val v)
 }
 
 static void
-chat_tools(struct rollout *r, struct choice *c, yajl_val calls)
+chat_tools(struct capture *r, struct choice *c, yajl_val calls)
 {
 	struct tool	*t;
 	yajl_val	 call, f;
@@ -235,7 +235,7 @@ chat_tools(struct rollout *r, struct choice *c, yajl_val calls)
 /* Returns 1 when root is to be kept: its usage or error is pointed
  * into. */
 static int
-chat_chunk(struct rollout *r, yajl_val root)
+chat_chunk(struct capture *r, yajl_val root)
 {
 	struct choice	*c;
 	yajl_val	 choices = json_get(root, "choices"), ch, d, s;
@@ -282,7 +282,7 @@ chat_chunk(struct rollout *r, yajl_val root)
 
 /* Returns 1 when root is to be kept: something now points into it. */
 static int
-messages_event(struct rollout *r, const char *type, yajl_val root)
+messages_event(struct capture *r, const char *type, yajl_val root)
 {
 	struct block	*b;
 	yajl_val	 d, s;
@@ -334,7 +334,7 @@ messages_event(struct rollout *r, const char *type, yajl_val root)
 /* --- responses streams --- */
 
 static int
-responses_event(struct rollout *r, const char *type, yajl_val root)
+responses_event(struct capture *r, const char *type, yajl_val root)
 {
 	yajl_val	*items, resp;
 	size_t		 n = r->nitems;
@@ -365,7 +365,7 @@ responses_event(struct rollout *r, const char *type, yajl_val root)
 static int
 on_event(void *arg, const char *event, const char *data, size_t n)
 {
-	struct rollout	*r = arg;
+	struct capture	*r = arg;
 	yajl_val	 root, t;
 	const char	*type;
 	char		 err[128];
@@ -418,10 +418,10 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 
 /* --- the interface --- */
 
-struct rollout *
-rollout_open(struct call *c, const char *route)
+struct capture *
+capture_open(struct call *c, const char *route)
 {
-	struct rollout	*r;
+	struct capture	*r;
 	struct timespec	 ts;
 	size_t		 i;
 
@@ -443,22 +443,22 @@ rollout_open(struct call *c, const char *route)
 		    (now_ms() - c->t0);
 	sse_init(&r->sse, SSE_EVENT_MAX);
 	buf_init(&r->error_text, 4096);
-	c->rollout = r;
+	c->capture = r;
 	return r;
 }
 
 /* A whole answer: kept for the output, or as the error. */
 void
-rollout_body(struct call *c, int status, const char *p, size_t n)
+capture_body(struct call *c, int status, const char *p, size_t n)
 {
-	struct rollout	*r = c->rollout;
+	struct capture	*r = c->capture;
 	yajl_val	 root;
 	char		 err[128];
 
 	if (r == NULL || r->answer || r->error)
 		return;
 	if (status < 400 && r->ep->kind == K_EMBEDDINGS)
-		return;			/* rollout_embeddings() has it */
+		return;			/* capture_embeddings() has it */
 	if ((root = json_parse(p, n, err, sizeof(err))) == NULL ||
 	    keep(r, root) == -1) {
 		yajl_tree_free(root);
@@ -476,9 +476,9 @@ rollout_body(struct call *c, int status, const char *p, size_t n)
 
 /* Events about to be sent; returns 1 once the last has been seen. */
 int
-rollout_stream(struct call *c, const char *p, size_t n)
+capture_stream(struct call *c, const char *p, size_t n)
 {
-	struct rollout	*r = c->rollout;
+	struct capture	*r = c->capture;
 
 	if (r == NULL)
 		return 0;
@@ -489,10 +489,10 @@ rollout_stream(struct call *c, const char *p, size_t n)
 }
 
 void
-rollout_embeddings(struct call *c, size_t count, size_t dimensions,
+capture_embeddings(struct call *c, size_t count, size_t dimensions,
     long long prompt_tokens, long long total_tokens)
 {
-	struct rollout	*r = c->rollout;
+	struct capture	*r = c->capture;
 	char		 err[128], u[128];
 	yajl_val	 root;
 
@@ -541,7 +541,7 @@ gen_opt_str(yajl_gen g, const char *key, int has, struct buf *b)
 }
 
 static int
-gen_chat_stream(yajl_gen g, struct rollout *r)
+gen_chat_stream(yajl_gen g, struct capture *r)
 {
 	struct choice	*c;
 	struct tool	*t;
@@ -648,7 +648,7 @@ gen_block(yajl_gen g, struct block *b)
 }
 
 static int
-gen_messages(yajl_gen g, struct rollout *r)
+gen_messages(yajl_gen g, struct capture *r)
 {
 	yajl_val	 a = r->answer, role;
 	size_t		 i;
@@ -677,7 +677,7 @@ gen_messages(yajl_gen g, struct rollout *r)
 }
 
 static int
-gen_output(yajl_gen g, struct rollout *r)
+gen_output(yajl_gen g, struct capture *r)
 {
 	size_t	 i;
 	int	 rc;
@@ -811,7 +811,7 @@ gen_request(yajl_gen g, const struct endpoint *ep, yajl_val q)
 }
 
 static int
-gen_usage(yajl_gen g, struct rollout *r)
+gen_usage(yajl_gen g, struct capture *r)
 {
 	size_t	 i;
 	int	 rc;
@@ -828,7 +828,7 @@ gen_usage(yajl_gen g, struct rollout *r)
 
 /* The whole record; the line is its text and a newline. */
 static int
-gen_record(struct call *c, struct rollout *r, const char *stamp,
+gen_record(struct call *c, struct capture *r, const char *stamp,
     struct buf *line)
 {
 	yajl_val	 q, model;
@@ -971,7 +971,7 @@ fail:
 }
 
 static void
-rollout_write(struct call *c, struct rollout *r)
+capture_write(struct call *c, struct capture *r)
 {
 	struct buf	 line;
 	struct tm	 tm;
@@ -1026,16 +1026,16 @@ rollout_write(struct call *c, struct rollout *r)
 
 /* Writes the request's line, and frees the capture. */
 void
-rollout_close(struct call *c)
+capture_close(struct call *c)
 {
-	struct rollout	*r = c->rollout;
+	struct capture	*r = c->capture;
 	size_t		 i, k;
 
 	if (r == NULL)
 		return;
 	if (sse_finish(&r->sse, on_event, r) != 0)
 		r->truncated = 1;
-	rollout_write(c, r);
+	capture_write(c, r);
 	for (i = 0; i < r->nchoices; i++) {
 		buf_free(&r->choices[i].role);
 		buf_free(&r->choices[i].content);
@@ -1065,5 +1065,5 @@ rollout_close(struct call *c)
 	buf_free(&r->error_text);
 	sse_free(&r->sse);
 	free(r);
-	c->rollout = NULL;
+	c->capture = NULL;
 }

@@ -3,20 +3,20 @@
  * call it: reply.c hands it every answer byte the client is sent, and
  * closes it before the last of them goes out, so a client holding its
  * whole answer always finds the line written. */
-#ifndef HEXIND_ROLLOUT_H
-#define HEXIND_ROLLOUT_H
+#ifndef HEXIND_CAPTURE_H
+#define HEXIND_CAPTURE_H
 
 #include <stddef.h>
 
 #include "http/call.h"
 
-struct rollout;
+struct capture;
 
-struct rollout *rollout_open(struct call *, const char *route);
-void	rollout_body(struct call *, int status, const char *, size_t);
-int	rollout_stream(struct call *, const char *, size_t);
-void	rollout_embeddings(struct call *, size_t count, size_t dimensions,
+struct capture *capture_open(struct call *, const char *route);
+void	capture_body(struct call *, int status, const char *, size_t);
+int	capture_stream(struct call *, const char *, size_t);
+void	capture_embeddings(struct call *, size_t count, size_t dimensions,
 	    long long prompt_tokens, long long total_tokens);
-void	rollout_close(struct call *);
+void	capture_close(struct call *);
 
 #endif

@@ -708,7 +708,7 @@ answer(struct embed *e)
 	for (i = 0; i < e->h.n; i++)
 		length += entry_head(head, sizeof(head), i) +
 		    vec_length(&e->vecs[i], e->base64) + 1;
-	rollout_embeddings(e->c, e->h.n, e->vecs[0].count, prompt, total);
+	capture_embeddings(e->c, e->h.n, e->vecs[0].count, prompt, total);
 	if (reply_head(e->c, 200, "application/json", length, NULL) == -1)
 		goto out;
 	o->sink = sink_client;
@@ -732,7 +732,7 @@ answer(struct embed *e)
 	}
 	out_add(o, tail.data, tail.len);
 	/* the capture's line goes before the answer's last byte */
-	rollout_close(e->c);
+	capture_close(e->c);
 	out_flush(o);
 	if (o->sent != length)
 		log_msg(LOG_LVL_ERROR, "id=%s embeddings: wrote %lld bytes of "

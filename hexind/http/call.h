@@ -11,7 +11,7 @@
 
 enum api { API_OPENAI, API_ANTHROPIC };
 
-struct rollout;
+struct capture;
 
 #define REQUEST_ID_MAX	128
 
@@ -20,7 +20,7 @@ struct call {
 	struct conn		*conn;
 	struct http_req		*req;		/* NULL before the head parsed */
 	struct buf		 body;
-	struct rollout		*rollout;	/* capture, or NULL */
+	struct capture		*capture;	/* capture, or NULL */
 	enum api		 api;
 	int			 head_only;	/* HEAD: no body in replies */
 	int			 keep;		/* the connection stays open */

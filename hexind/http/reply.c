@@ -176,8 +176,8 @@ reply(struct call *c, int status, const char *ctype, const char *body,
 	if (rc == 0) {
 		if (c->t_first == 0)
 			c->t_first = now_ms();
-		rollout_body(c, status, body, n);
-		rollout_close(c);
+		capture_body(c, status, body, n);
+		capture_close(c);
 		rc = conn_write(c->conn, b.data, b.len);
 	}
 	buf_free(&b);
@@ -189,8 +189,8 @@ reply(struct call *c, int status, const char *ctype, const char *body,
 int
 reply_write(struct call *c, const char *p, size_t n)
 {
-	if (rollout_stream(c, p, n))
-		rollout_close(c);
+	if (capture_stream(c, p, n))
+		capture_close(c);
 	return reply_body(c, p, n);
 }
 
