@@ -57,7 +57,7 @@ struct chat {
 	int			 head_sent;
 	yajl_gen		 g;		/* reused for every event */
 	struct stream		*st;
-	struct hexcall		 h;
+	struct attempt		 h;
 	const char		*url;
 	const struct buf	*body;
 	char			 id[128];	/* of the last chunk seen */
@@ -746,7 +746,7 @@ stream_free(struct stream *s)
 
 /* Call i of an attempt: where it goes and how its answer comes back. */
 static void
-call_setup(struct hexcall *h, size_t i, struct up_call *u)
+call_setup(struct attempt *h, size_t i, struct up_call *u)
 {
 	struct chat	*ch = h->arg;
 	struct stream	*s = &ch->st[i];
@@ -768,7 +768,7 @@ call_setup(struct hexcall *h, size_t i, struct up_call *u)
 }
 
 static int
-call_started(struct hexcall *h)
+call_started(struct attempt *h)
 {
 	return ((struct chat *)h->arg)->head_sent;
 }
@@ -799,7 +799,7 @@ translate_answer(struct hx_result *res)
 /* What became of call i: its answer classified into res, or its stream's
  * end checked. */
 static void
-call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
+call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 {
 	struct chat	*ch = h->arg;
 	struct up_call	*u = &h->calls[i];
@@ -827,7 +827,7 @@ call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 		}
 		return;
 	}
-	hexcall_outcome(h, i, res);
+	attempt_outcome(h, i, res);
 	if (res->kind == HX_OK && ch->bedrock)
 		translate_answer(res);
 }
@@ -837,20 +837,20 @@ static void
 chat_run(struct chat *ch)
 {
 	struct call	*c = ch->c;
-	struct hexcall	*h = &ch->h;
+	struct attempt	*h = &ch->h;
 	yajl_val	 answers[N_MAX];
 	struct buf	 out;
 	size_t		 bad;
 	int		 i, ok = 1;
 
-	switch (hexcall_run(h, &bad)) {
-	case HC_OK:
+	switch (attempt_run(h, &bad)) {
+	case ATTEMPT_OK:
 		break;
-	case HC_FAILED:
+	case ATTEMPT_FAILED:
 		if (ch->head_sent)
 			emit_error(ch, h->res[bad].status, h->res[bad].message);
 		else
-			hexcall_reply_error(h, bad);
+			attempt_reply_error(h, bad);
 		return;
 	default:
 		return;
@@ -939,7 +939,7 @@ api_chat(struct call *c)
 		snprintf(url, sizeof(url), "%s/%s/chat/completions",
 		    c->conf->base_url, ch.r.family->path);
 	ch.st = calloc((size_t)ch.n, sizeof(*ch.st));
-	if (ch.st == NULL || hexcall_init(&ch.h, c, (size_t)ch.n) == -1 ||
+	if (ch.st == NULL || attempt_init(&ch.h, c, (size_t)ch.n) == -1 ||
 	    (ch.g = json_gen()) == NULL) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
@@ -963,7 +963,7 @@ out:
 		yajl_gen_free(ch.g);
 	for (i = 0; ch.st && i < ch.n; i++)
 		stream_free(&ch.st[i]);
-	hexcall_free(&ch.h);
+	attempt_free(&ch.h);
 	free(ch.st);
 	buf_free(&body);
 out_models:

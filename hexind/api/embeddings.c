@@ -95,7 +95,7 @@ struct out {
 struct embed {
 	struct call	*c;
 	struct vec	*vecs;
-	struct hexcall	 h;
+	struct attempt	 h;
 	char		 url[1024];
 	yajl_val	 inputs;	/* array of strings, or one string */
 	const char	*model;
@@ -260,7 +260,7 @@ on_answer(struct up_call *u, const char *p, size_t n)
 }
 
 static void
-call_setup(struct hexcall *h, size_t i, struct up_call *u)
+call_setup(struct attempt *h, size_t i, struct up_call *u)
 {
 	struct embed	*e = h->arg;
 	struct buf	*p = &e->posts[i];
@@ -502,7 +502,7 @@ spool_load(struct vec *v, struct buf *b)
 }
 
 static void
-call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
+call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 {
 	struct embed	*e = h->arg;
 	struct up_call	*u = &h->calls[i];
@@ -518,7 +518,7 @@ call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 	 * text. */
 	if (u->answered > 0 && u->body.len == 0)
 		spool_load(v, &u->body);
-	hexcall_outcome(h, i, res);
+	attempt_outcome(h, i, res);
 	if (res->kind == HX_OK) {
 		hexin_result_free(res);
 		res->kind = HX_ERROR;
@@ -820,7 +820,7 @@ api_embeddings(struct call *c)
 	    c->conf->base_url);
 	n = YAJL_IS_STRING(e.inputs) ? 1 : e.inputs->u.array.len;
 	e.c = c;
-	if (hexcall_init(&e.h, c, n) == -1 ||
+	if (attempt_init(&e.h, c, n) == -1 ||
 	    (e.posts = calloc(n, sizeof(*e.posts))) == NULL ||
 	    (e.vecs = calloc(n, sizeof(*e.vecs))) == NULL) {
 		reply_error(c, 500, NULL, "out of memory");
@@ -832,18 +832,18 @@ api_embeddings(struct call *c)
 	e.h.parallel = c->conf->embed_parallel;
 	e.h.setup = call_setup;
 	e.h.outcome = call_outcome;
-	switch (hexcall_run(&e.h, &bad)) {
-	case HC_OK:
+	switch (attempt_run(&e.h, &bad)) {
+	case ATTEMPT_OK:
 		answer(&e);
 		break;
-	case HC_FAILED:
-		hexcall_reply_error(&e.h, bad);
+	case ATTEMPT_FAILED:
+		attempt_reply_error(&e.h, bad);
 		break;
 	default:
 		break;
 	}
 out:
-	hexcall_free(&e.h);
+	attempt_free(&e.h);
 	for (i = 0; e.posts && i < n; i++)
 		buf_free(&e.posts[i]);
 	for (i = 0; e.vecs && i < n; i++)

@@ -24,7 +24,7 @@
 
 struct msgs {
 	struct call	*c;
-	struct hexcall	 h;
+	struct attempt	 h;
 	struct relay	 relay;
 	struct resolved	 r;
 	yajl_val	 req;
@@ -380,7 +380,7 @@ api_messages(struct call *c)
 	    m->r.model, m->relay.stream ? "invoke-with-response-stream" :
 	    "invoke");
 	snprintf(c->route, sizeof(c->route), "bedrock");
-	if (body_build(m) == -1 || hexcall_init(&m->h, c, 1) == -1) {
+	if (body_build(m) == -1 || attempt_init(&m->h, c, 1) == -1) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
@@ -389,22 +389,22 @@ api_messages(struct call *c)
 	m->relay.postlen = m->body.len;
 	m->relay.as_events = emit_as_events;
 	relay_bind(&m->relay, &m->h);
-	switch (hexcall_run(&m->h, &bad)) {
-	case HC_OK:
+	switch (attempt_run(&m->h, &bad)) {
+	case ATTEMPT_OK:
 		relay_answer(&m->relay, &m->h);
 		break;
-	case HC_FAILED:
+	case ATTEMPT_FAILED:
 		if (m->relay.head_sent)
 			emit_error(m, m->h.res[bad].status,
 			    m->h.res[bad].message);
 		else
-			hexcall_reply_error(&m->h, bad);
+			attempt_reply_error(&m->h, bad);
 		break;
 	default:
 		break;
 	}
 out:
-	hexcall_free(&m->h);
+	attempt_free(&m->h);
 	relay_free(&m->relay);
 	buf_free(&m->body);
 	free(m);

@@ -135,7 +135,7 @@ on_stream(struct up_call *u, const char *p, size_t n)
 
 /* Each attempt's call: the request, and its stream to the relay. */
 static void
-call_setup(struct hexcall *h, size_t i, struct up_call *u)
+call_setup(struct attempt *h, size_t i, struct up_call *u)
 {
 	struct relay	*r = h->arg;
 
@@ -162,14 +162,14 @@ call_setup(struct hexcall *h, size_t i, struct up_call *u)
 /* What became of the call: its collected answer classified, or its
  * stream's end checked. */
 static void
-call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
+call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 {
 	struct relay	*r = h->arg;
 	struct up_call	*u = &h->calls[i];
 
 	memset(res, 0, sizeof(*res));
 	if (!u->streamed) {
-		hexcall_outcome(h, i, res);
+		attempt_outcome(h, i, res);
 		return;
 	}
 	if (!r->error[0])
@@ -191,14 +191,14 @@ call_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 }
 
 static int
-call_started(struct hexcall *h)
+call_started(struct attempt *h)
 {
 	return ((struct relay *)h->arg)->head_sent;
 }
 
-/* Makes the relay the judge of the hexcall's one call. */
+/* Makes the relay the judge of the attempt's one call. */
 void
-relay_bind(struct relay *r, struct hexcall *h)
+relay_bind(struct relay *r, struct attempt *h)
 {
 	h->arg = r;
 	h->setup = call_setup;
@@ -210,7 +210,7 @@ relay_bind(struct relay *r, struct hexcall *h)
  * a stream was asked for, else as Hexin sent it (unwrapped from the
  * envelope if need be). */
 void
-relay_answer(struct relay *r, struct hexcall *h)
+relay_answer(struct relay *r, struct attempt *h)
 {
 	struct hx_result	*res = &h->res[0];
 	struct up_call		*u = &h->calls[0];

@@ -37,8 +37,8 @@ struct relay {
 };
 
 int	relay_emit(struct relay *, const char *event, const char *, size_t);
-void	relay_bind(struct relay *, struct hexcall *);
-void	relay_answer(struct relay *, struct hexcall *);
+void	relay_bind(struct relay *, struct attempt *);
+void	relay_answer(struct relay *, struct attempt *);
 int	relay_gen_emit(struct relay *, const char *event, yajl_val);
 void	relay_free(struct relay *);
 

@@ -20,7 +20,7 @@
 
 struct resp {
 	struct call	*c;
-	struct hexcall	 h;
+	struct attempt	 h;
 	struct relay	 relay;
 	char		 url[1024];
 	char		 hash[200];	/* the arsenal-openai-hash header */
@@ -142,28 +142,28 @@ api_responses(struct call *c)
 	r->relay.terminal = terminal;
 	r->relay.drop_pings = 1;
 	r->relay.as_events = emit_as_events;
-	if (hexcall_init(&r->h, c, 1) == -1) {
+	if (attempt_init(&r->h, c, 1) == -1) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
 	relay_bind(&r->relay, &r->h);
 	r->h.trace = session;
-	switch (hexcall_run(&r->h, &bad)) {
-	case HC_OK:
+	switch (attempt_run(&r->h, &bad)) {
+	case ATTEMPT_OK:
 		relay_answer(&r->relay, &r->h);
 		break;
-	case HC_FAILED:
+	case ATTEMPT_FAILED:
 		if (r->relay.head_sent)
 			emit_error(r, r->h.res[bad].status,
 			    r->h.res[bad].message);
 		else
-			hexcall_reply_error(&r->h, bad);
+			attempt_reply_error(&r->h, bad);
 		break;
 	default:
 		break;
 	}
 out:
-	hexcall_free(&r->h);
+	attempt_free(&r->h);
 	relay_free(&r->relay);
 	free(r);
 }

@@ -1,4 +1,4 @@
-/* The attempt loop every endpoint shares; see hexcall.h. */
+/* The attempt loop every endpoint shares; see attempt.h. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #define BACKOFF_MS	250
 
 int
-hexcall_init(struct hexcall *h, struct call *c, size_t n)
+attempt_init(struct attempt *h, struct call *c, size_t n)
 {
 	memset(h, 0, sizeof(*h));
 	h->c = c;
@@ -23,7 +23,7 @@ hexcall_init(struct hexcall *h, struct call *c, size_t n)
 }
 
 static void
-attempt_free(struct hexcall *h)
+results_free(struct attempt *h)
 {
 	size_t	 i;
 
@@ -34,10 +34,10 @@ attempt_free(struct hexcall *h)
 }
 
 void
-hexcall_free(struct hexcall *h)
+attempt_free(struct attempt *h)
 {
 	if (h->calls && h->res)
-		attempt_free(h);
+		results_free(h);
 	free(h->calls);
 	free(h->res);
 	free(h->tok);
@@ -48,7 +48,7 @@ hexcall_free(struct hexcall *h)
 
 /* Credentials for the calls; 0, or -1 after answering the client. */
 static int
-credentials(struct hexcall *h)
+credentials(struct attempt *h)
 {
 	struct call	*c = h->c;
 	const char	*key;
@@ -85,7 +85,7 @@ credentials(struct hexcall *h)
 }
 
 static void
-attempt_setup(struct hexcall *h)
+attempt_setup(struct attempt *h)
 {
 	struct up_call	*u;
 	size_t		 i;
@@ -123,7 +123,7 @@ backoff(struct call *c, int ms)
 
 /* A collected answer (or its absence), classified. */
 void
-hexcall_outcome(struct hexcall *h, size_t i, struct hx_result *res)
+attempt_outcome(struct attempt *h, size_t i, struct hx_result *res)
 {
 	struct up_call	*u = &h->calls[i];
 
@@ -155,22 +155,22 @@ hexcall_outcome(struct hexcall *h, size_t i, struct hx_result *res)
 }
 
 static int
-started(struct hexcall *h)
+started(struct attempt *h)
 {
 	return h->started ? h->started(h) : 0;
 }
 
 /* Runs attempts until every call succeeded, one failed for good, or the
  * client left. */
-enum hexcall_end
-hexcall_run(struct hexcall *h, size_t *bad)
+enum attempt_end
+attempt_run(struct attempt *h, size_t *bad)
 {
 	struct call	*c = h->c;
 	size_t		 attempt, i;
 	int		 relogged = 0;
 
 	if (credentials(h) == -1)
-		return HC_REPLIED;
+		return ATTEMPT_REPLIED;
 	for (attempt = 0;; attempt++) {
 		attempt_setup(h);
 		if (upstream_run(c->conf, h->calls, h->n, c->conn,
@@ -178,7 +178,7 @@ hexcall_run(struct hexcall *h, size_t *bad)
 			log_info("id=%s client gone: Hexin call stopped",
 			    c->id);
 			c->status = 499;
-			return HC_GONE;
+			return ATTEMPT_GONE;
 		}
 		c->upstream_status = (int)h->calls[0].status;
 		*bad = h->n;
@@ -186,12 +186,12 @@ hexcall_run(struct hexcall *h, size_t *bad)
 			if (h->outcome)
 				h->outcome(h, i, &h->res[i]);
 			else
-				hexcall_outcome(h, i, &h->res[i]);
+				attempt_outcome(h, i, &h->res[i]);
 			if (h->res[i].kind != HX_OK && *bad == h->n)
 				*bad = i;
 		}
 		if (*bad == h->n)
-			return HC_OK;
+			return ATTEMPT_OK;
 		if (started(h))
 			break;
 		if (h->res[*bad].kind == HX_AUTH && !relogged && !h->key_env) {
@@ -199,17 +199,17 @@ hexcall_run(struct hexcall *h, size_t *bad)
 			 * the cached one, log in again and retry once. */
 			relogged = 1;
 			token_invalidate(c->conf, h->tok->value);
-			attempt_free(h);
+			results_free(h);
 			if (credentials(h) == -1)
-				return HC_REPLIED;
+				return ATTEMPT_REPLIED;
 			continue;
 		}
 		if (h->res[*bad].kind == HX_ERROR && h->res[*bad].retryable &&
 		    attempt < c->conf->retries) {
-			attempt_free(h);
+			results_free(h);
 			if (backoff(c, BACKOFF_MS << attempt)) {
 				c->status = 499;
-				return HC_GONE;
+				return ATTEMPT_GONE;
 			}
 			continue;
 		}
@@ -221,13 +221,13 @@ hexcall_run(struct hexcall *h, size_t *bad)
 		    "Hexin refused a freshly obtained token");
 	}
 	log_warn("id=%s %s", c->id, h->res[*bad].message);
-	return HC_FAILED;
+	return ATTEMPT_FAILED;
 }
 
 /* The HTTP error for a call that failed before anything reached the
  * client, with Hexin's Retry-After on a 429. */
 void
-hexcall_reply_error(struct hexcall *h, size_t bad)
+attempt_reply_error(struct attempt *h, size_t bad)
 {
 	const struct hx_result	*res = &h->res[bad];
 	const char		*ra = h->calls[bad].retry_after;

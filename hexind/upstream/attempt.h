@@ -1,10 +1,11 @@
-/* One request's calls to Hexin: credentials (the shared login token, or a
- * gateway's key), the calls run side by side while the client is watched,
- * retries with growing waits while nothing has reached the client, and
- * one re-login when Hexin refuses the token. Endpoints say how to set up
- * and judge each call; hexcall does the rest the same way for all. */
-#ifndef HEXIND_HEXCALL_H
-#define HEXIND_HEXCALL_H
+/* The attempt loop: one request's calls to Hexin with their credentials
+ * (the shared login token, or a gateway's key), run side by side while
+ * the client is watched, attempted again with growing waits while
+ * nothing has reached the client, and once more after a re-login when
+ * Hexin refuses the token. Endpoints say how to set up and judge each
+ * call; the loop does the rest the same way for all. */
+#ifndef HEXIND_ATTEMPT_H
+#define HEXIND_ATTEMPT_H
 
 #include <stddef.h>
 
@@ -13,9 +14,7 @@
 #include "upstream/token.h"
 #include "upstream/transport.h"
 
-struct hexcall;
-
-struct hexcall {
+struct attempt {
 	/* set by the endpoint */
 	struct call	*c;
 	size_t		 n;		/* calls */
@@ -24,12 +23,12 @@ struct hexcall {
 	const char	*trace;		/* X-Trace-Id; NULL: the request id */
 	void		*arg;
 	/* url, headers, body and streaming of call i, for each attempt */
-	void		(*setup)(struct hexcall *, size_t, struct up_call *);
-	/* what became of call i; NULL: hexcall_outcome */
-	void		(*outcome)(struct hexcall *, size_t,
+	void		(*setup)(struct attempt *, size_t, struct up_call *);
+	/* what became of call i; NULL: attempt_outcome */
+	void		(*outcome)(struct attempt *, size_t,
 			    struct hx_result *);
 	/* whether bytes have reached the client: no retry after that */
-	int		(*started)(struct hexcall *);
+	int		(*started)(struct attempt *);
 	/* results of the last attempt */
 	struct up_call	*calls;
 	struct hx_result *res;
@@ -41,17 +40,17 @@ struct hexcall {
 	char		 h_trace[200];
 };
 
-enum hexcall_end {
-	HC_OK,		/* every call's result is HX_OK */
-	HC_FAILED,	/* *bad is the call that failed for good */
-	HC_GONE,	/* the client hung up */
-	HC_REPLIED,	/* answered already (no credentials, no memory) */
+enum attempt_end {
+	ATTEMPT_OK,		/* every call's result is HX_OK */
+	ATTEMPT_FAILED,		/* *bad is the call that failed for good */
+	ATTEMPT_GONE,		/* the client hung up */
+	ATTEMPT_REPLIED,	/* answered already (no credentials, no memory) */
 };
 
-int	hexcall_init(struct hexcall *, struct call *, size_t n);
-enum hexcall_end hexcall_run(struct hexcall *, size_t *bad);
-void	hexcall_outcome(struct hexcall *, size_t, struct hx_result *);
-void	hexcall_reply_error(struct hexcall *, size_t bad);
-void	hexcall_free(struct hexcall *);
+int	attempt_init(struct attempt *, struct call *, size_t n);
+enum attempt_end attempt_run(struct attempt *, size_t *bad);
+void	attempt_outcome(struct attempt *, size_t, struct hx_result *);
+void	attempt_reply_error(struct attempt *, size_t bad);
+void	attempt_free(struct attempt *);
 
 #endif
