@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "auth.h"
-#include "http/call.h"
+#include "http/exchange.h"
 #include "lib/conf.h"
 #include "http/conn.h"
 #include "http/http.h"
@@ -74,7 +74,7 @@ listen_fd(void)
 
 /* The client's X-Request-ID when sane, else a fresh random one. */
 static void
-request_id(struct call *c)
+request_id(struct exchange *c)
 {
 	const char	*v = c->req ? http_header(c->req, "x-request-id") : NULL;
 
@@ -109,7 +109,7 @@ api_of_partial(struct buf *b)
 /* Reads the request head; returns its length, 0 when the client left
  * before sending anything, -1 with *status to refuse it with. */
 static long
-head_read(struct call *c, int *status, const char **why)
+head_read(struct exchange *c, int *status, const char **why)
 {
 	struct conn	*cn = c->conn;
 	long long	 deadline = c->t0 + c->conf->header_timeout_ms;
@@ -145,7 +145,7 @@ head_read(struct call *c, int *status, const char **why)
 
 /* Reads the body as framed; 0, or a status with *why. */
 static int
-body_read(struct call *c, const struct http_req *r, const char **why)
+body_read(struct exchange *c, const struct http_req *r, const char **why)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	struct conn	*cn = c->conn;
@@ -224,7 +224,7 @@ header_list_ok(const char *s)
 
 /* A preflight request: answered without a key, as browsers send none. */
 static void
-preflight(struct call *c, const char *allow)
+preflight(struct exchange *c, const char *allow)
 {
 	const char	*h = http_header(c->req, "access-control-request-headers");
 	char		 extra[1024];
@@ -244,7 +244,7 @@ preflight(struct call *c, const char *allow)
 }
 
 static void
-access_log(struct call *c)
+access_log(struct exchange *c)
 {
 	char	 method[48], path[256], model[200];
 	char	 up[16] = "-", first[24] = "-";
@@ -294,7 +294,7 @@ static int
 serve(struct conn *cn, const struct conf *cf, const char *conf_err,
     size_t left, int *again)
 {
-	struct call		 c;
+	struct exchange		 c;
 	struct http_req		 req;
 	const struct route	*rt = NULL;
 	const char		*why = NULL;

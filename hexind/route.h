@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-#include "http/call.h"
+#include "http/exchange.h"
 
-typedef void (*handler_fn)(struct call *);
+typedef void (*handler_fn)(struct exchange *);
 
 struct route {
 	const char	*path;		/* without the optional "/v1" */

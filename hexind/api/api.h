@@ -2,15 +2,15 @@
 #ifndef HEXIND_API_H
 #define HEXIND_API_H
 
-#include "http/call.h"
+#include "http/exchange.h"
 
-void	api_models_list(struct call *);
-void	api_models_get(struct call *);
-void	api_health(struct call *);
-void	api_chat(struct call *);
-void	api_responses(struct call *);
-void	api_embeddings(struct call *);
-void	api_messages(struct call *);
-void	api_count_tokens(struct call *);
+void	api_models_list(struct exchange *);
+void	api_models_get(struct exchange *);
+void	api_health(struct exchange *);
+void	api_chat(struct exchange *);
+void	api_responses(struct exchange *);
+void	api_embeddings(struct exchange *);
+void	api_messages(struct exchange *);
+void	api_count_tokens(struct exchange *);
 
 #endif

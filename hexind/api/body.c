@@ -9,7 +9,7 @@
 /* The body's tree, or NULL once the client has been answered: 400 for
  * JSON that is invalid or has a key twice, 413 past the value limit. */
 yajl_val
-body_json(struct call *c)
+body_json(struct exchange *c)
 {
 	enum json_fault	 fault;
 	char		 err[256];

@@ -6,8 +6,8 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "http/call.h"
+#include "http/exchange.h"
 
-yajl_val body_json(struct call *);
+yajl_val body_json(struct exchange *);
 
 #endif

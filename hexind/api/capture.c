@@ -419,7 +419,7 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 /* --- the interface --- */
 
 struct capture *
-capture_open(struct call *c, const char *route)
+capture_open(struct exchange *c, const char *route)
 {
 	struct capture	*r;
 	struct timespec	 ts;
@@ -449,7 +449,7 @@ capture_open(struct call *c, const char *route)
 
 /* A whole answer: kept for the output, or as the error. */
 void
-capture_body(struct call *c, int status, const char *p, size_t n)
+capture_body(struct exchange *c, int status, const char *p, size_t n)
 {
 	struct capture	*r = c->capture;
 	yajl_val	 root;
@@ -476,7 +476,7 @@ capture_body(struct call *c, int status, const char *p, size_t n)
 
 /* Events about to be sent; returns 1 once the last has been seen. */
 int
-capture_stream(struct call *c, const char *p, size_t n)
+capture_stream(struct exchange *c, const char *p, size_t n)
 {
 	struct capture	*r = c->capture;
 
@@ -489,7 +489,7 @@ capture_stream(struct call *c, const char *p, size_t n)
 }
 
 void
-capture_embeddings(struct call *c, size_t count, size_t dimensions,
+capture_embeddings(struct exchange *c, size_t count, size_t dimensions,
     long long prompt_tokens, long long total_tokens)
 {
 	struct capture	*r = c->capture;
@@ -828,7 +828,7 @@ gen_usage(yajl_gen g, struct capture *r)
 
 /* The whole record; the line is its text and a newline. */
 static int
-gen_record(struct call *c, struct capture *r, const char *stamp,
+gen_record(struct exchange *c, struct capture *r, const char *stamp,
     struct buf *line)
 {
 	yajl_val	 q, model;
@@ -971,7 +971,7 @@ fail:
 }
 
 static void
-capture_write(struct call *c, struct capture *r)
+capture_write(struct exchange *c, struct capture *r)
 {
 	struct buf	 line;
 	struct tm	 tm;
@@ -1026,7 +1026,7 @@ capture_write(struct call *c, struct capture *r)
 
 /* Writes the request's line, and frees the capture. */
 void
-capture_close(struct call *c)
+capture_close(struct exchange *c)
 {
 	struct capture	*r = c->capture;
 	size_t		 i, k;

@@ -8,15 +8,15 @@
 
 #include <stddef.h>
 
-#include "http/call.h"
+#include "http/exchange.h"
 
 struct capture;
 
-struct capture *capture_open(struct call *, const char *route);
-void	capture_body(struct call *, int status, const char *, size_t);
-int	capture_stream(struct call *, const char *, size_t);
-void	capture_embeddings(struct call *, size_t count, size_t dimensions,
+struct capture *capture_open(struct exchange *, const char *route);
+void	capture_body(struct exchange *, int status, const char *, size_t);
+int	capture_stream(struct exchange *, const char *, size_t);
+void	capture_embeddings(struct exchange *, size_t count, size_t dimensions,
 	    long long prompt_tokens, long long total_tokens);
-void	capture_close(struct call *);
+void	capture_close(struct exchange *);
 
 #endif

@@ -46,7 +46,7 @@ struct stream {
 };
 
 struct chat {
-	struct call		*c;
+	struct exchange		*c;
 	yajl_val		 req;
 	struct resolved		 r;
 	int			 stream;
@@ -70,7 +70,7 @@ struct chat {
 static int
 emit_raw(struct chat *ch, const char *p, size_t n)
 {
-	struct call	*c = ch->c;
+	struct exchange	*c = ch->c;
 
 	if (!ch->head_sent) {
 		ch->head_sent = 1;
@@ -629,7 +629,7 @@ emit_usage_sum(struct chat *ch)
 
 /* Checks the body; 0, or -1 after answering 400 naming the field. */
 static int
-validate(struct call *c, yajl_val req)
+validate(struct exchange *c, yajl_val req)
 {
 	yajl_val	 v, m;
 	size_t		 i;
@@ -836,7 +836,7 @@ call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 static void
 chat_run(struct chat *ch)
 {
-	struct call	*c = ch->c;
+	struct exchange	*c = ch->c;
 	struct attempt	*h = &ch->h;
 	yajl_val	 answers[N_MAX];
 	struct buf	 out;
@@ -886,7 +886,7 @@ chat_run(struct chat *ch)
 }
 
 void
-api_chat(struct call *c)
+api_chat(struct exchange *c)
 {
 	struct chat	 ch;
 	struct models	 m;

@@ -93,7 +93,7 @@ struct out {
 };
 
 struct embed {
-	struct call	*c;
+	struct exchange	*c;
 	struct vec	*vecs;
 	struct attempt	 h;
 	char		 url[1024];
@@ -745,7 +745,7 @@ out:
 
 /* Checks the body; 0, or -1 after answering 400 naming the field. */
 static int
-validate(struct call *c, yajl_val req, struct embed *e)
+validate(struct exchange *c, yajl_val req, struct embed *e)
 {
 	yajl_val	 v;
 	size_t		 i;
@@ -802,7 +802,7 @@ validate(struct call *c, yajl_val req, struct embed *e)
 }
 
 void
-api_embeddings(struct call *c)
+api_embeddings(struct exchange *c)
 {
 	struct embed	 e;
 	yajl_val	 req;

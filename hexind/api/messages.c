@@ -23,7 +23,7 @@
 
 
 struct msgs {
-	struct call	*c;
+	struct exchange	*c;
 	struct attempt	 h;
 	struct relay	 relay;
 	struct resolved	 r;
@@ -308,7 +308,7 @@ emit_as_events(struct relay *relay, yajl_val msg)
 
 /* Checks the body as the Messages API does; 0, or -1 after answering. */
 static int
-validate(struct call *c, yajl_val req)
+validate(struct exchange *c, yajl_val req)
 {
 	yajl_val	 v;
 
@@ -335,7 +335,7 @@ validate(struct call *c, yajl_val req)
 }
 
 void
-api_messages(struct call *c)
+api_messages(struct exchange *c)
 {
 	struct msgs	*m;
 	struct models	 tbl;
@@ -415,7 +415,7 @@ out_tbl:
 
 /* Hexin's Bedrock routes count no tokens; say so in Anthropic's shape. */
 void
-api_count_tokens(struct call *c)
+api_count_tokens(struct exchange *c)
 {
 	reply_error(c, 501, NULL, "count_tokens is not offered: Hexin's "
 	    "Bedrock routes have no token counting endpoint");

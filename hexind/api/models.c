@@ -22,7 +22,7 @@ model_gen(yajl_gen g, const struct model *m)
 
 /* Loads the table or answers 500; the operator finds why in the log. */
 static int
-table_load(struct call *c, struct models *m)
+table_load(struct exchange *c, struct models *m)
 {
 	char	 err[MODELS_ERRSZ];
 
@@ -35,7 +35,7 @@ table_load(struct call *c, struct models *m)
 }
 
 static void
-gen_reply(struct call *c, yajl_gen g, int rc)
+gen_reply(struct exchange *c, yajl_gen g, int rc)
 {
 	struct buf	 b;
 
@@ -51,7 +51,7 @@ gen_reply(struct call *c, yajl_gen g, int rc)
 }
 
 void
-api_models_list(struct call *c)
+api_models_list(struct exchange *c)
 {
 	struct models	 m;
 	yajl_gen	 g;
@@ -101,7 +101,7 @@ path_id(const char *p, char *id, size_t idsz)
 }
 
 void
-api_models_get(struct call *c)
+api_models_get(struct exchange *c)
 {
 	const struct model	*mo;
 	struct models		 m;
@@ -131,7 +131,7 @@ api_models_get(struct call *c)
 /* Never calls the upstream and never shows a secret: an operator's and a
  * load balancer's probe. */
 void
-api_health(struct call *c)
+api_health(struct exchange *c)
 {
 	yajl_gen	 g;
 

@@ -6,7 +6,7 @@
 #ifndef HEXIND_RELAY_H
 #define HEXIND_RELAY_H
 
-#include "http/call.h"
+#include "http/exchange.h"
 #include "upstream/attempt.h"
 #include "upstream/hexin.h"
 #include "upstream/sse.h"
@@ -14,7 +14,7 @@
 
 struct relay {
 	/* set by the endpoint */
-	struct call		*c;
+	struct exchange		*c;
 	const char		*url;
 	const char		*post;		/* the request body */
 	size_t			 postlen;

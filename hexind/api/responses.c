@@ -19,7 +19,7 @@
 #include "http/reply.h"
 
 struct resp {
-	struct call	*c;
+	struct exchange	*c;
 	struct attempt	 h;
 	struct relay	 relay;
 	char		 url[1024];
@@ -91,7 +91,7 @@ emit_as_events(struct relay *relay, yajl_val response)
 }
 
 void
-api_responses(struct call *c)
+api_responses(struct exchange *c)
 {
 	struct resp	*r;
 	const char	*sid = http_header(c->req, "x-session-id");

@@ -96,7 +96,7 @@ error_body_param(struct buf *out, enum api api, int status,
 }
 
 static int
-head_build(struct buf *b, struct call *c, int status, const char *ctype,
+head_build(struct buf *b, struct exchange *c, int status, const char *ctype,
     long long length, const char *extra)
 {
 	char		 date[64];
@@ -142,7 +142,7 @@ head_build(struct buf *b, struct call *c, int status, const char *ctype,
 /* Sends the head only; length -1 leaves Content-Length out (the body then
  * ends when the connection closes). */
 int
-reply_head(struct call *c, int status, const char *ctype, long long length,
+reply_head(struct exchange *c, int status, const char *ctype, long long length,
     const char *extra)
 {
 	struct buf	 b;
@@ -162,7 +162,7 @@ reply_head(struct call *c, int status, const char *ctype, long long length,
 
 /* Sends a complete response: head and body in one write. */
 int
-reply(struct call *c, int status, const char *ctype, const char *body,
+reply(struct exchange *c, int status, const char *ctype, const char *body,
     size_t n, const char *extra)
 {
 	struct buf	 b;
@@ -187,7 +187,7 @@ reply(struct call *c, int status, const char *ctype, const char *body,
 /* More of a body whose head is out: a stream's events, each a chunk
  * when the body is chunked. */
 int
-reply_write(struct call *c, const char *p, size_t n)
+reply_write(struct exchange *c, const char *p, size_t n)
 {
 	if (capture_stream(c, p, n))
 		capture_close(c);
@@ -197,7 +197,7 @@ reply_write(struct call *c, const char *p, size_t n)
 /* The same, for a body the capture does not read: the caller closes the
  * capture before the last piece. */
 int
-reply_body(struct call *c, const char *p, size_t n)
+reply_body(struct exchange *c, const char *p, size_t n)
 {
 	struct buf	 b;
 	int		 rc = -1;
@@ -215,7 +215,7 @@ reply_body(struct call *c, const char *p, size_t n)
 /* Ends a chunked body; nothing for the others, which end with the
  * connection or their length. */
 int
-reply_end(struct call *c)
+reply_end(struct exchange *c)
 {
 	if (!c->chunked)
 		return 0;
@@ -224,18 +224,18 @@ reply_end(struct call *c)
 }
 
 int
-reply_json(struct call *c, int status, const struct buf *json)
+reply_json(struct exchange *c, int status, const struct buf *json)
 {
 	return reply(c, status, "application/json", json->data ? json->data :
 	    "", json->len, NULL);
 }
 
-static int reply_verror(struct call *, int, const char *, const char *,
+static int reply_verror(struct exchange *, int, const char *, const char *,
     const char *, const char *, va_list)
     __attribute__((format(printf, 6, 0)));
 
 static int
-reply_verror(struct call *c, int status, const char *code, const char *param,
+reply_verror(struct exchange *c, int status, const char *code, const char *param,
     const char *extra, const char *fmt, va_list ap)
 {
 	char		 msg[1024];
@@ -256,7 +256,7 @@ reply_verror(struct call *c, int status, const char *code, const char *param,
 
 /* An error in the client API's shape; code NULL takes the status's. */
 int
-reply_error(struct call *c, int status, const char *code, const char *fmt,
+reply_error(struct exchange *c, int status, const char *code, const char *fmt,
     ...)
 {
 	va_list	 ap;
@@ -269,7 +269,7 @@ reply_error(struct call *c, int status, const char *code, const char *fmt,
 }
 
 int
-reply_error_extra(struct call *c, int status, const char *code,
+reply_error_extra(struct exchange *c, int status, const char *code,
     const char *extra, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -283,7 +283,7 @@ reply_error_extra(struct call *c, int status, const char *code,
 
 /* A 400 naming the request field at fault. */
 int
-reply_error_param(struct call *c, const char *param, const char *fmt, ...)
+reply_error_param(struct exchange *c, const char *param, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 rc;

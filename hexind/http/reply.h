@@ -5,22 +5,22 @@
 
 #include <stddef.h>
 
-#include "http/call.h"
+#include "http/exchange.h"
 
-int	reply_head(struct call *, int status, const char *ctype,
+int	reply_head(struct exchange *, int status, const char *ctype,
 	    long long length, const char *extra);
-int	reply(struct call *, int status, const char *ctype, const char *body,
+int	reply(struct exchange *, int status, const char *ctype, const char *body,
 	    size_t n, const char *extra);
-int	reply_json(struct call *, int status, const struct buf *);
-int	reply_write(struct call *, const char *, size_t);
-int	reply_body(struct call *, const char *, size_t);
-int	reply_end(struct call *);
-int	reply_error(struct call *, int status, const char *code,
+int	reply_json(struct exchange *, int status, const struct buf *);
+int	reply_write(struct exchange *, const char *, size_t);
+int	reply_body(struct exchange *, const char *, size_t);
+int	reply_end(struct exchange *);
+int	reply_error(struct exchange *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int	reply_error_extra(struct call *, int status, const char *code,
+int	reply_error_extra(struct exchange *, int status, const char *code,
 	    const char *extra, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));
-int	reply_error_param(struct call *, const char *param, const char *fmt,
+int	reply_error_param(struct exchange *, const char *param, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));
 int	error_body(struct buf *, enum api, int status, const char *code,
 	    const char *message);

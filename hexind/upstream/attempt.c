@@ -11,7 +11,7 @@
 #define BACKOFF_MS	250
 
 int
-attempt_init(struct attempt *h, struct call *c, size_t n)
+attempt_init(struct attempt *h, struct exchange *c, size_t n)
 {
 	memset(h, 0, sizeof(*h));
 	h->c = c;
@@ -50,7 +50,7 @@ attempt_free(struct attempt *h)
 static int
 credentials(struct attempt *h)
 {
-	struct call	*c = h->c;
+	struct exchange	*c = h->c;
 	const char	*key;
 	char		 err[512];
 	int		 status;
@@ -109,7 +109,7 @@ attempt_setup(struct attempt *h)
 
 /* Waits ms unless the client leaves first; 1 when it left. */
 static int
-backoff(struct call *c, int ms)
+backoff(struct exchange *c, int ms)
 {
 	long long	 end = now_ms() + ms, left;
 
@@ -165,7 +165,7 @@ started(struct attempt *h)
 enum attempt_end
 attempt_run(struct attempt *h, size_t *bad)
 {
-	struct call	*c = h->c;
+	struct exchange	*c = h->c;
 	size_t		 attempt, i;
 	int		 relogged = 0;
 

@@ -9,14 +9,14 @@
 
 #include <stddef.h>
 
-#include "http/call.h"
+#include "http/exchange.h"
 #include "upstream/hexin.h"
 #include "upstream/token.h"
 #include "upstream/transport.h"
 
 struct attempt {
 	/* set by the endpoint */
-	struct call	*c;
+	struct exchange	*c;
 	size_t		 n;		/* calls */
 	size_t		 parallel;	/* at most this many at once; 0: all */
 	const char	*key_env;	/* a gateway's key variable, or NULL */
@@ -47,7 +47,7 @@ enum attempt_end {
 	ATTEMPT_REPLIED,	/* answered already (no credentials, no memory) */
 };
 
-int	attempt_init(struct attempt *, struct call *, size_t n);
+int	attempt_init(struct attempt *, struct exchange *, size_t n);
 enum attempt_end attempt_run(struct attempt *, size_t *bad);
 void	attempt_outcome(struct attempt *, size_t, struct hx_result *);
 void	attempt_reply_error(struct attempt *, size_t bad);

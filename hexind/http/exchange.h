@@ -1,8 +1,8 @@
-/* One request in flight: what the front door learned about it and what
- * the access log will say. Handlers get a call and answer through
- * reply.h (and, later, the upstream interface). */
-#ifndef HEXIND_CALL_H
-#define HEXIND_CALL_H
+/* One exchange with a client: its request as the front door read it,
+ * the state of the answer (keep-alive, chunking) and what the access log
+ * will say. Handlers get an exchange and answer through http/reply.h. */
+#ifndef HEXIND_EXCHANGE_H
+#define HEXIND_EXCHANGE_H
 
 #include "lib/buf.h"
 #include "lib/conf.h"
@@ -15,7 +15,7 @@ struct capture;
 
 #define REQUEST_ID_MAX	128
 
-struct call {
+struct exchange {
 	const struct conf	*conf;
 	struct conn		*conn;
 	struct http_req		*req;		/* NULL before the head parsed */
