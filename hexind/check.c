@@ -108,10 +108,10 @@ check_route(const struct conf *c, const char *name)
 	}
 	f = r.family;
 	printf("family=%s route=%s model=%s", f->name,
-	    route_kind_name(f->route), r.model);
-	if (f->route == ROUTE_OPENAI)
+	    family_kind_name(f->kind), r.model);
+	if (f->kind == FAMILY_OPENAI)
 		printf(" url=%s/%s/chat/completions", c->base_url, f->path);
-	else if (f->route == ROUTE_BEDROCK)
+	else if (f->kind == FAMILY_BEDROCK)
 		printf(" url=%s/%s/%s/invoke", c->base_url,
 		    f->path ? f->path : "claude/model", r.model);
 	else

@@ -261,7 +261,7 @@ access_log(struct exchange *c)
 		snprintf(first, sizeof(first), "%lld", c->t_first - c->t0);
 	log_info("access peer=%s method=%s path=%s status=%d model=%s "
 	    "route=%s upstream=%s bytes=%zu ms=%lld first_ms=%s id=%s",
-	    conn_peer(c->conn), method, path, c->status, model, c->route, up,
+	    conn_peer(c->conn), method, path, c->status, model, c->log_route, up,
 	    c->conn->bytes_out - c->bytes0, now_ms() - c->t0, first, c->id);
 }
 
@@ -310,7 +310,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 	c.t0 = now_ms();
 	c.bytes0 = cn->bytes_out;
 	cn->junk = 0;
-	strcpy(c.route, "-");
+	strcpy(c.log_route, "-");
 	buf_init(&c.body, cf->max_body_bytes);
 
 	if ((end = head_read(&c, &status, &why)) == 0)
@@ -356,7 +356,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 	}
 	rt = route_find(req.path, req.method, &status, allow, sizeof(allow));
 	if (rt)
-		snprintf(c.route, sizeof(c.route), "%s", rt->name);
+		snprintf(c.log_route, sizeof(c.log_route), "%s", rt->name);
 	/* Kept alive only when the body is read to its end: refusals
 	 * before it close the connection. */
 	c.keep = left > 1 && wants_keepalive(&req) &&

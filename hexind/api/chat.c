@@ -916,7 +916,7 @@ api_chat(struct exchange *c)
 		    "cannot be routed: %s", v->u.string, err);
 		goto out_models;
 	}
-	ch.bedrock = ch.r.family->route == ROUTE_BEDROCK;
+	ch.bedrock = ch.r.family->kind == FAMILY_BEDROCK;
 	ch.stream = YAJL_IS_TRUE(json_get(req, "stream"));
 	ch.include_usage = YAJL_IS_TRUE(json_get(json_get(req,
 	    "stream_options"), "include_usage"));
@@ -924,10 +924,10 @@ api_chat(struct exchange *c)
 	v = json_get(req, "n");
 	ch.n = ch.r.fan_out_n && YAJL_IS_INTEGER(v) ?
 	    (int)YAJL_GET_INTEGER(v) : 1;
-	snprintf(c->route, sizeof(c->route), "%s", ch.r.family->route ==
-	    ROUTE_GATEWAY ? ch.r.family->name : ch.bedrock ? "bedrock" :
+	snprintf(c->log_route, sizeof(c->log_route), "%s", ch.r.family->kind ==
+	    FAMILY_GATEWAY ? ch.r.family->name : ch.bedrock ? "bedrock" :
 	    ch.r.family->path ? ch.r.family->path : "-");
-	if (ch.r.family->route == ROUTE_GATEWAY)
+	if (ch.r.family->kind == FAMILY_GATEWAY)
 		snprintf(url, sizeof(url), "%s/chat/completions",
 		    ch.r.family->base_url);
 	else if (ch.bedrock)
@@ -955,7 +955,7 @@ api_chat(struct exchange *c)
 	ch.h.setup = call_setup;
 	ch.h.outcome = call_outcome;
 	ch.h.started = call_started;
-	if (ch.r.family->route == ROUTE_GATEWAY)
+	if (ch.r.family->kind == FAMILY_GATEWAY)
 		ch.h.key_env = ch.r.family->key_env;
 	chat_run(&ch);
 out:

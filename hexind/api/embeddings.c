@@ -815,7 +815,7 @@ api_embeddings(struct exchange *c)
 	if (validate(c, req, &e) == -1)
 		goto out;
 	snprintf(c->model, sizeof(c->model), "%s", e.model);
-	snprintf(c->route, sizeof(c->route), "embeddings");
+	snprintf(c->log_route, sizeof(c->log_route), "embeddings");
 	snprintf(e.url, sizeof(e.url), "%s/chatgpt/v1/embeddings",
 	    c->conf->base_url);
 	n = YAJL_IS_STRING(e.inputs) ? 1 : e.inputs->u.array.len;

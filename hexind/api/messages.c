@@ -369,7 +369,7 @@ api_messages(struct exchange *c)
 	m->relay.type_first = 1;
 	buf_init(&m->body, 0);
 	if (models_resolve(&tbl, c->model, &m->r, err, sizeof(err)) == -1 ||
-	    m->r.family->route != ROUTE_BEDROCK) {
+	    m->r.family->kind != FAMILY_BEDROCK) {
 		reply_error(c, 404, NULL, "model: %.200s is not a Claude model "
 		    "this gateway serves on /v1/messages", c->model);
 		goto out;
@@ -379,7 +379,7 @@ api_messages(struct exchange *c)
 	    m->r.family->path ? m->r.family->path : "claude/model",
 	    m->r.model, m->relay.stream ? "invoke-with-response-stream" :
 	    "invoke");
-	snprintf(c->route, sizeof(c->route), "bedrock");
+	snprintf(c->log_route, sizeof(c->log_route), "bedrock");
 	if (body_build(m) == -1 || attempt_init(&m->h, c, 1) == -1) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;

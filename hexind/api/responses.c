@@ -130,7 +130,7 @@ api_responses(struct exchange *c)
 	else
 		snprintf(r->url, sizeof(r->url), "%s/chatgpt/v1/responses",
 		    c->conf->base_url);
-	snprintf(c->route, sizeof(c->route), "responses");
+	snprintf(c->log_route, sizeof(c->log_route), "responses");
 	log_info("id=%s session=%s", c->id, session);
 
 	r->c = c;

@@ -30,7 +30,7 @@ struct exchange {
 	char			 headers[256];	/* more header lines for replies */
 	char			 id[REQUEST_ID_MAX + 1];
 	/* for the access log */
-	char			 route[96];	/* route, or Hexin route */
+	char			 log_route[96];	/* route=: ours, or Hexin's */
 	char			 model[256];
 	int			 status;
 	int			 upstream_status;

@@ -58,7 +58,7 @@ static const char *const route_names[] = { "openai", "bedrock", "gateway" };
 #define NKEYS(a)	(sizeof(a) / sizeof((a)[0]))
 
 const char *
-route_kind_name(enum route_kind k)
+family_kind_name(enum family_kind k)
 {
 	return route_names[k];
 }
@@ -245,7 +245,7 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 		    "bedrock, gateway", where);
 		return -1;
 	}
-	f->route = (enum route_kind)k;
+	f->kind = (enum family_kind)k;
 	f->path = get_str(v, "path");
 	f->model = get_str(v, "model");
 	f->passthrough = json_get(v, "passthrough");
@@ -259,7 +259,7 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 	f->base_url = get_str(v, "base_url");
 	f->key_env = get_str(v, "key_env");
 
-	if (f->route == ROUTE_OPENAI && f->path == NULL) {
+	if (f->kind == FAMILY_OPENAI && f->path == NULL) {
 		snprintf(err, errsz, "%s: route %s needs \"path\"", where,
 		    route);
 		return -1;
@@ -275,7 +275,7 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 		    where);
 		return -1;
 	}
-	if (f->route == ROUTE_GATEWAY && (f->base_url == NULL ||
+	if (f->kind == FAMILY_GATEWAY && (f->base_url == NULL ||
 	    f->key_env == NULL)) {
 		snprintf(err, errsz, "%s: route gateway needs \"base_url\" "
 		    "and \"key_env\"", where);
@@ -292,7 +292,7 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 		    "name", where);
 		return -1;
 	}
-	if (f->route == ROUTE_BEDROCK && f->model && !url_safe_id(f->model)) {
+	if (f->kind == FAMILY_BEDROCK && f->model && !url_safe_id(f->model)) {
 		snprintf(err, errsz, "%s: \"model\" goes into a URL and may "
 		    "hold only letters, digits and . : _ -", where);
 		return -1;
@@ -315,7 +315,7 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 			    "required", mwhere);
 			return -1;
 		}
-		if (f->route == ROUTE_BEDROCK &&
+		if (f->kind == FAMILY_BEDROCK &&
 		    !url_safe_id(get_str(map, "model"))) {
 			snprintf(err, errsz, "%s: \"model\" goes into a URL "
 			    "and may hold only letters, digits and . : _ -",
@@ -644,9 +644,9 @@ models_resolve(const struct models *m, const char *name, struct resolved *r,
 	strcpy(r->model, up);
 	/* Bedrock ids carry a version suffix; Hexin wants ":0" when the
 	 * client left it out. */
-	if (f->route == ROUTE_BEDROCK && up == name && strchr(up, ':') == NULL)
+	if (f->kind == FAMILY_BEDROCK && up == name && strchr(up, ':') == NULL)
 		strcat(r->model, ":0");
-	if (f->route == ROUTE_BEDROCK && !url_safe_id(r->model)) {
+	if (f->kind == FAMILY_BEDROCK && !url_safe_id(r->model)) {
 		snprintf(err, errsz, "model names for this family may hold "
 		    "only letters, digits and . : _ -");
 		return -1;

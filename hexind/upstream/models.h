@@ -9,7 +9,7 @@
 
 #include "lib/conf.h"
 
-enum route_kind { ROUTE_OPENAI, ROUTE_BEDROCK, ROUTE_GATEWAY };
+enum family_kind { FAMILY_OPENAI, FAMILY_BEDROCK, FAMILY_GATEWAY };
 
 struct model {
 	const char	*id;
@@ -20,7 +20,7 @@ struct model {
 struct family {
 	const char	*name;
 	yajl_val	 match;		/* patterns */
-	enum route_kind	 route;
+	enum family_kind	 kind;		/* "route" in the table */
 	const char	*path;		/* openai: "{symbol}/{version}" */
 	const char	*model;		/* fixed upstream model */
 	yajl_val	 passthrough;	/* patterns of names sent as they are */
@@ -60,7 +60,7 @@ void	models_free(struct models *);
 const struct model *models_find(const struct models *, const char *id);
 int	models_resolve(const struct models *, const char *name,
 	    struct resolved *, char *err, size_t errsz);
-const char *route_kind_name(enum route_kind);
+const char *family_kind_name(enum family_kind);
 int	glob_match(const char *pat, const char *s);
 
 #endif

@@ -107,12 +107,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	}
 	memset(&fam, 0, sizeof(fam));
 	fam.name = "fuzz";
-	fam.route = ROUTE_BEDROCK;
+	fam.kind = FAMILY_BEDROCK;
 	fam.max_tokens_default = 4096;
 	v = json_get(req, "model");
 	fv = json_get(req, "__family");
 	if (YAJL_IS_OBJECT(fv) || models_resolve(&table, v->u.string, &r, err,
-	    sizeof(err)) == -1 || r.family->route != ROUTE_BEDROCK) {
+	    sizeof(err)) == -1 || r.family->kind != FAMILY_BEDROCK) {
 		memset(&r, 0, sizeof(r));
 		fam.max_tokens_default = positive(json_get(fv,
 		    "max_tokens_default"), 4096);

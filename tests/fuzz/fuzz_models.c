@@ -62,8 +62,8 @@ resolve(const struct models *m, const char *name)
 	    r.family < m->families + m->nfamilies);
 	FUZZ_CHECK(strlen(r.model) < sizeof(r.model));
 	FUZZ_CHECK(r.max_tokens_cap >= 0);
-	(void)route_kind_name(r.family->route);
-	if (r.family->route == ROUTE_BEDROCK)
+	(void)family_kind_name(r.family->kind);
+	if (r.family->kind == FAMILY_BEDROCK)
 		for (s = r.model; *s; s++)
 			FUZZ_CHECK(strchr("abcdefghijklmnopqrstuvwxyz"
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:_-", *s));
