@@ -1,5 +1,6 @@
 /* A body refused here never reaches a handler's checks, so every
  * endpoint reads a request the same way, and the way Hexin would. */
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "api/body.h"
@@ -37,4 +38,25 @@ body_json(struct exchange *c)
 		break;
 	}
 	return NULL;
+}
+
+/* Notes what is wrong with the request; returns -1, so that a check can
+ * end with return body_invalid(...). */
+int
+body_invalid(struct invalid *bad, const char *param, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	bad->param = param;
+	va_start(ap, fmt);
+	(void)vsnprintf(bad->message, sizeof(bad->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Answers 400 naming the field at fault. */
+int
+body_refuse(struct exchange *c, const struct invalid *bad)
+{
+	return reply_error_param(c, bad->param, "%s", bad->message);
 }

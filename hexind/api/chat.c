@@ -627,47 +627,47 @@ emit_usage_sum(struct chat *ch)
 
 /* --- the request --- */
 
-/* Checks the body; 0, or -1 after answering 400 naming the field. */
+/* Checks the body; 0, or -1 with what is wrong in *bad. */
 static int
-validate(struct exchange *c, yajl_val req)
+validate(yajl_val req, struct invalid *bad)
 {
 	yajl_val	 v, m;
 	size_t		 i;
 
 	if (!YAJL_IS_OBJECT(req))
-		return reply_error_param(c, NULL, "the request body must be "
-		    "a JSON object"), -1;
+		return body_invalid(bad, NULL, "the request body must be "
+		    "a JSON object");
 	v = json_get(req, "model");
 	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
-		return reply_error_param(c, "model", "you must provide a "
-		    "model parameter (a non-empty string)"), -1;
+		return body_invalid(bad, "model", "you must provide a "
+		    "model parameter (a non-empty string)");
 	v = json_get(req, "messages");
 	if (!YAJL_IS_ARRAY(v))
-		return reply_error_param(c, "messages", "'messages' must be "
-		    "an array of messages, not %s", json_type_name(v)), -1;
+		return body_invalid(bad, "messages", "'messages' must be "
+		    "an array of messages, not %s", json_type_name(v));
 	if (v->u.array.len == 0)
-		return reply_error_param(c, "messages", "'messages' must "
-		    "hold at least one message"), -1;
+		return body_invalid(bad, "messages", "'messages' must "
+		    "hold at least one message");
 	for (i = 0; i < v->u.array.len; i++) {
 		m = v->u.array.values[i];
 		if (!YAJL_IS_OBJECT(m) || !YAJL_IS_STRING(json_get(m,
 		    "role")))
-			return reply_error_param(c, "messages", "messages[%zu] "
-			    "must be an object with a string 'role'", i), -1;
+			return body_invalid(bad, "messages", "messages[%zu] "
+			    "must be an object with a string 'role'", i);
 	}
 	v = json_get(req, "stream");
 	if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v) && !YAJL_IS_NULL(v))
-		return reply_error_param(c, "stream", "'stream' must be a "
-		    "boolean"), -1;
+		return body_invalid(bad, "stream", "'stream' must be a "
+		    "boolean");
 	v = json_get(req, "n");
 	if (v && !YAJL_IS_NULL(v) && (!YAJL_IS_INTEGER(v) ||
 	    YAJL_GET_INTEGER(v) < 1 || YAJL_GET_INTEGER(v) > N_MAX))
-		return reply_error_param(c, "n", "'n' must be an integer from "
-		    "1 to %d", N_MAX), -1;
+		return body_invalid(bad, "n", "'n' must be an integer from "
+		    "1 to %d", N_MAX);
 	v = json_get(req, "stream_options");
 	if (v && !YAJL_IS_NULL(v) && !YAJL_IS_OBJECT(v))
-		return reply_error_param(c, "stream_options", "'stream_options' "
-		    "must be an object"), -1;
+		return body_invalid(bad, "stream_options", "'stream_options' "
+		    "must be an object");
 	return 0;
 }
 
@@ -894,13 +894,16 @@ api_chat(struct exchange *c)
 	char		 err[MODELS_ERRSZ], url[1024];
 	yajl_val	 v, req;
 	int		 rc, i;
+	struct invalid	 why;
 
 	memset(&ch, 0, sizeof(ch));
 	buf_init(&body, 0);
 	if ((req = body_json(c)) == NULL)
 		return;
-	if (validate(c, req) == -1)
+	if (validate(req, &why) == -1) {
+		body_refuse(c, &why);
 		goto out_req;
+	}
 	v = json_get(req, "model");
 	snprintf(c->model, sizeof(c->model), "%s", v->u.string);
 	if (models_load(c->conf, &m, err, sizeof(err)) == -1) {

@@ -743,59 +743,59 @@ out:
 	free(o);
 }
 
-/* Checks the body; 0, or -1 after answering 400 naming the field. */
+/* Checks the body; 0, or -1 with what is wrong in *bad. */
 static int
-validate(struct exchange *c, yajl_val req, struct embed *e)
+validate(yajl_val req, struct embed *e, struct invalid *bad)
 {
 	yajl_val	 v;
 	size_t		 i;
 
 	if (!YAJL_IS_OBJECT(req))
-		return reply_error_param(c, NULL, "the request body must be "
-		    "a JSON object"), -1;
+		return body_invalid(bad, NULL, "the request body must be "
+		    "a JSON object");
 	v = json_get(req, "model");
 	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
-		return reply_error_param(c, "model", "you must provide a "
-		    "model parameter (a non-empty string)"), -1;
+		return body_invalid(bad, "model", "you must provide a "
+		    "model parameter (a non-empty string)");
 	e->model = v->u.string;
 	v = json_get(req, "input");
 	if (YAJL_IS_STRING(v)) {
 		if (v->u.string[0] == '\0')
-			return reply_error_param(c, "input", "'input' must not "
-			    "be empty"), -1;
+			return body_invalid(bad, "input", "'input' must not "
+			    "be empty");
 	} else if (YAJL_IS_ARRAY(v)) {
 		if (v->u.array.len == 0 || v->u.array.len > INPUTS_MAX)
-			return reply_error_param(c, "input", "'input' must "
-			    "hold 1 to %d strings", INPUTS_MAX), -1;
+			return body_invalid(bad, "input", "'input' must "
+			    "hold 1 to %d strings", INPUTS_MAX);
 		for (i = 0; i < v->u.array.len; i++) {
 			yajl_val s = v->u.array.values[i];
 
 			if (YAJL_IS_NUMBER(s) || YAJL_IS_ARRAY(s))
-				return reply_error_param(c, "input", "token "
+				return body_invalid(bad, "input", "token "
 				    "arrays are not supported: send 'input' as "
-				    "a string or an array of strings"), -1;
+				    "a string or an array of strings");
 			if (!YAJL_IS_STRING(s) || s->u.string[0] == '\0')
-				return reply_error_param(c, "input", "input[%zu] "
-				    "must be a non-empty string", i), -1;
+				return body_invalid(bad, "input", "input[%zu] "
+				    "must be a non-empty string", i);
 		}
 	} else {
-		return reply_error_param(c, "input", "'input' must be a string "
-		    "or an array of strings, not %s", json_type_name(v)), -1;
+		return body_invalid(bad, "input", "'input' must be a string "
+		    "or an array of strings, not %s", json_type_name(v));
 	}
 	e->inputs = v;
 	v = json_get(req, "encoding_format");
 	if (v && !YAJL_IS_NULL(v)) {
 		if (!YAJL_IS_STRING(v) || (strcmp(v->u.string, "float") &&
 		    strcmp(v->u.string, "base64")))
-			return reply_error_param(c, "encoding_format",
-			    "'encoding_format' must be float or base64"), -1;
+			return body_invalid(bad, "encoding_format",
+			    "'encoding_format' must be float or base64");
 		e->base64 = strcmp(v->u.string, "base64") == 0;
 	}
 	v = json_get(req, "dimensions");
 	if (v && !YAJL_IS_NULL(v)) {
 		if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1)
-			return reply_error_param(c, "dimensions", "'dimensions' "
-			    "must be a positive integer"), -1;
+			return body_invalid(bad, "dimensions", "'dimensions' "
+			    "must be a positive integer");
 		e->dimensions = YAJL_GET_INTEGER(v);
 	}
 	return 0;
@@ -807,13 +807,16 @@ api_embeddings(struct exchange *c)
 	struct embed	 e;
 	yajl_val	 req;
 	size_t		 i, n = 0, bad;
+	struct invalid	 why;
 
 	memset(&e, 0, sizeof(e));
 	e.spool.fd = -1;	/* (0 is the client's descriptor) */
 	if ((req = body_json(c)) == NULL)
 		return;
-	if (validate(c, req, &e) == -1)
+	if (validate(req, &e, &why) == -1) {
+		body_refuse(c, &why);
 		goto out;
+	}
 	snprintf(c->model, sizeof(c->model), "%s", e.model);
 	snprintf(c->log_route, sizeof(c->log_route), "embeddings");
 	snprintf(e.url, sizeof(e.url), "%s/chatgpt/v1/embeddings",

@@ -306,31 +306,32 @@ emit_as_events(struct relay *relay, yajl_val msg)
 	}
 }
 
-/* Checks the body as the Messages API does; 0, or -1 after answering. */
+/* Checks the body as the Messages API does; 0, or -1 with what is
+ * wrong in *bad. */
 static int
-validate(struct exchange *c, yajl_val req)
+validate(yajl_val req, struct invalid *bad)
 {
 	yajl_val	 v;
 
 	if (!YAJL_IS_OBJECT(req))
-		return reply_error(c, 400, NULL, "the request body must be a "
-		    "JSON object"), -1;
+		return body_invalid(bad, NULL, "the request body must be a "
+		    "JSON object");
 	v = json_get(req, "model");
 	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
-		return reply_error(c, 400, NULL, "model: Field required (a "
-		    "non-empty string)"), -1;
+		return body_invalid(bad, NULL, "model: Field required (a "
+		    "non-empty string)");
 	v = json_get(req, "messages");
 	if (!YAJL_IS_ARRAY(v) || v->u.array.len == 0)
-		return reply_error(c, 400, NULL, "messages: Field required (a "
-		    "non-empty array)"), -1;
+		return body_invalid(bad, NULL, "messages: Field required (a "
+		    "non-empty array)");
 	v = json_get(req, "max_tokens");
 	if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1)
-		return reply_error(c, 400, NULL, "max_tokens: Field required "
-		    "(a positive integer)"), -1;
+		return body_invalid(bad, NULL, "max_tokens: Field required "
+		    "(a positive integer)");
 	v = json_get(req, "stream");
 	if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
-		return reply_error(c, 400, NULL, "stream: must be a "
-		    "boolean"), -1;
+		return body_invalid(bad, NULL, "stream: must be a "
+		    "boolean");
 	return 0;
 }
 
@@ -342,10 +343,12 @@ api_messages(struct exchange *c)
 	char		 err[MODELS_ERRSZ];
 	yajl_val	 req;
 	size_t		 bad;
+	struct invalid	 why;
 
 	if ((req = body_json(c)) == NULL)
 		return;
-	if (validate(c, req) == -1) {
+	if (validate(req, &why) == -1) {
+		body_refuse(c, &why);
 		yajl_tree_free(req);
 		return;
 	}
