@@ -20,7 +20,7 @@ static const struct route routes[] = {
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
 /* The path without a leading "/v1". */
-const char *
+static const char *
 route_strip(const char *path)
 {
 	if (strncmp(path, "/v1/", 4) == 0)

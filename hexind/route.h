@@ -18,7 +18,6 @@ struct route {
 	const char	*name;		/* for the access log */
 };
 
-const char *route_strip(const char *path);
 enum api route_api(const char *path);
 const struct route *route_find(const char *path, const char *method,
 	    int *status, char *allow, size_t allowsz);

@@ -58,14 +58,7 @@ err_kind(int status)
 
 /* The error object of the API: OpenAI {"error":{message,type,param,code}},
  * Anthropic {"type":"error","error":{type,message}}. */
-int
-error_body(struct buf *out, enum api api, int status, const char *code,
-    const char *message)
-{
-	return error_body_param(out, api, status, code, NULL, message);
-}
-
-int
+static int
 error_body_param(struct buf *out, enum api api, int status,
     const char *code, const char *param, const char *message)
 {
@@ -93,6 +86,14 @@ error_body_param(struct buf *out, enum api api, int status,
 		return -1;
 	}
 	return json_take(g, out);
+}
+
+/* The error object without a param. */
+int
+error_body(struct buf *out, enum api api, int status, const char *code,
+    const char *message)
+{
+	return error_body_param(out, api, status, code, NULL, message);
 }
 
 static int

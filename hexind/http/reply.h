@@ -24,7 +24,5 @@ int	reply_error_param(struct exchange *, const char *param, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));
 int	error_body(struct buf *, enum api, int status, const char *code,
 	    const char *message);
-int	error_body_param(struct buf *, enum api, int status, const char *code,
-	    const char *param, const char *message);
 
 #endif

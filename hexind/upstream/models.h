@@ -54,8 +54,6 @@ struct models {
 #define MODELS_ERRSZ	512
 
 int	models_load(const struct conf *, struct models *, char *, size_t);
-int	models_parse(struct models *, const char *json, size_t n,
-	    const char *source, char *err, size_t errsz);
 void	models_free(struct models *);
 const struct model *models_find(const struct models *, const char *id);
 int	models_resolve(const struct models *, const char *name,

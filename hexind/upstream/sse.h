@@ -1,5 +1,5 @@
-/* The tolerant parser for Hexin's server-sent events, and the strict
- * writer's framing. */
+/* The tolerant parser for Hexin's server-sent events. The strict writer
+ * is http/reply.h's. */
 #ifndef HEXIND_SSE_H
 #define HEXIND_SSE_H
 
