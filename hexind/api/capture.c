@@ -418,6 +418,10 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 
 /* --- the interface --- */
 
+static const struct tap capture_tap = {
+	capture_body, capture_stream, capture_close
+};
+
 struct capture *
 capture_open(struct exchange *c, const char *route)
 {
@@ -443,7 +447,8 @@ capture_open(struct exchange *c, const char *route)
 		    (now_ms() - c->t0);
 	sse_init(&r->sse, SSE_EVENT_MAX);
 	buf_init(&r->error_text, 4096);
-	c->capture = r;
+	c->tap = &capture_tap;
+	c->tap_arg = r;
 	return r;
 }
 
@@ -451,7 +456,7 @@ capture_open(struct exchange *c, const char *route)
 void
 capture_body(struct exchange *c, int status, const char *p, size_t n)
 {
-	struct capture	*r = c->capture;
+	struct capture	*r = c->tap_arg;
 	yajl_val	 root;
 	char		 err[128];
 
@@ -478,7 +483,7 @@ capture_body(struct exchange *c, int status, const char *p, size_t n)
 int
 capture_stream(struct exchange *c, const char *p, size_t n)
 {
-	struct capture	*r = c->capture;
+	struct capture	*r = c->tap_arg;
 
 	if (r == NULL)
 		return 0;
@@ -492,7 +497,7 @@ void
 capture_embeddings(struct exchange *c, size_t count, size_t dimensions,
     long long prompt_tokens, long long total_tokens)
 {
-	struct capture	*r = c->capture;
+	struct capture	*r = c->tap_arg;
 	char		 err[128], u[128];
 	yajl_val	 root;
 
@@ -1028,7 +1033,7 @@ capture_write(struct exchange *c, struct capture *r)
 void
 capture_close(struct exchange *c)
 {
-	struct capture	*r = c->capture;
+	struct capture	*r = c->tap_arg;
 	size_t		 i, k;
 
 	if (r == NULL)
@@ -1065,5 +1070,6 @@ capture_close(struct exchange *c)
 	buf_free(&r->error_text);
 	sse_free(&r->sse);
 	free(r);
-	c->capture = NULL;
+	c->tap = NULL;
+	c->tap_arg = NULL;
 }

@@ -1,8 +1,10 @@
 /* Request capture (HEXIND_LOG_DIR): what a client asked and what it got,
- * streams assembled, one JSON line per finished request. Handlers do not
- * call it: reply.c hands it every answer byte the client is sent, and
- * closes it before the last of them goes out, so a client holding its
- * whole answer always finds the line written. */
+ * streams assembled, one JSON line per finished request. capture_open
+ * sets it as the exchange's tap, so http/reply.c hands it every answer
+ * byte the client is sent and closes it before the last of them goes
+ * out: a client holding its whole answer always finds the line written.
+ * Handlers call it only for what never passes through a reply (the
+ * counts of an embeddings answer, which is captured condensed). */
 #ifndef HEXIND_CAPTURE_H
 #define HEXIND_CAPTURE_H
 

@@ -11,7 +11,17 @@
 
 enum api { API_OPENAI, API_ANTHROPIC };
 
-struct capture;
+struct exchange;
+
+/* What watches the answer go out (the request capture): handed down by
+ * whoever opens it, so that replies need not know what it is. body sees
+ * a whole answer, stream each piece of a stream and returns 1 once it
+ * has seen the end; close is called before the last byte goes out. */
+struct tap {
+	void	(*body)(struct exchange *, int status, const char *, size_t);
+	int	(*stream)(struct exchange *, const char *, size_t);
+	void	(*close)(struct exchange *);
+};
 
 #define REQUEST_ID_MAX	128
 
@@ -20,7 +30,8 @@ struct exchange {
 	struct conn		*conn;
 	struct http_req		*req;		/* NULL before the head parsed */
 	struct buf		 body;
-	struct capture		*capture;	/* capture, or NULL */
+	const struct tap	*tap;		/* or NULL */
+	void			*tap_arg;
 	enum api		 api;
 	int			 head_only;	/* HEAD: no body in replies */
 	int			 keep;		/* the connection stays open */

@@ -10,7 +10,6 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "http/reply.h"
-#include "api/capture.h"
 
 struct err_kind {
 	int		 status;
@@ -177,8 +176,10 @@ reply(struct exchange *c, int status, const char *ctype, const char *body,
 	if (rc == 0) {
 		if (c->t_first == 0)
 			c->t_first = now_ms();
-		capture_body(c, status, body, n);
-		capture_close(c);
+		if (c->tap) {
+			c->tap->body(c, status, body, n);
+			c->tap->close(c);
+		}
 		rc = conn_write(c->conn, b.data, b.len);
 	}
 	buf_free(&b);
@@ -190,13 +191,13 @@ reply(struct exchange *c, int status, const char *ctype, const char *body,
 int
 reply_write(struct exchange *c, const char *p, size_t n)
 {
-	if (capture_stream(c, p, n))
-		capture_close(c);
+	if (c->tap && c->tap->stream(c, p, n))
+		c->tap->close(c);
 	return reply_body(c, p, n);
 }
 
-/* The same, for a body the capture does not read: the caller closes the
- * capture before the last piece. */
+/* The same, for a body the tap does not read: the caller closes the
+ * tap before the last piece. */
 int
 reply_body(struct exchange *c, const char *p, size_t n)
 {
