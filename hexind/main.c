@@ -15,6 +15,7 @@
 #include "lib/conf.h"
 #include "http/conn.h"
 #include "http/http.h"
+#include "lib/clock.h"
 #include "lib/ids.h"
 #include "lib/log.h"
 #include "upstream/models.h"

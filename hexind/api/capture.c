@@ -22,6 +22,7 @@
 
 #include "lib/json.h"
 #include "lib/lock.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "api/capture.h"
 #include "upstream/sse.h"

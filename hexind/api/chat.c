@@ -14,7 +14,7 @@
 #include "api/api.h"
 #include "api/body.h"
 #include "api/chat_claude.h"
-#include "upstream/attempt.h"
+#include "api/calls.h"
 #include "upstream/hexin.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -843,14 +843,14 @@ chat_run(struct chat *ch)
 	size_t		 bad;
 	int		 i, ok = 1;
 
-	switch (attempt_run(h, &bad)) {
+	switch (calls_run(c, h, &bad)) {
 	case ATTEMPT_OK:
 		break;
 	case ATTEMPT_FAILED:
 		if (ch->head_sent)
-			emit_error(ch, h->res[bad].status, h->res[bad].message);
+			emit_error(ch, h->fail.status, h->fail.message);
 		else
-			attempt_reply_error(h, bad);
+			calls_refuse(c, h);
 		return;
 	default:
 		return;
@@ -942,7 +942,7 @@ api_chat(struct exchange *c)
 		snprintf(url, sizeof(url), "%s/%s/chat/completions",
 		    c->conf->base_url, ch.r.family->path);
 	ch.st = calloc((size_t)ch.n, sizeof(*ch.st));
-	if (ch.st == NULL || attempt_init(&ch.h, c, (size_t)ch.n) == -1 ||
+	if (ch.st == NULL || calls_init(&ch.h, c, (size_t)ch.n) == -1 ||
 	    (ch.g = json_gen()) == NULL) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;

@@ -26,7 +26,7 @@
 #include "api/api.h"
 #include "api/body.h"
 #include "lib/b64.h"
-#include "upstream/attempt.h"
+#include "api/calls.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "http/reply.h"
@@ -823,7 +823,7 @@ api_embeddings(struct exchange *c)
 	    c->conf->base_url);
 	n = YAJL_IS_STRING(e.inputs) ? 1 : e.inputs->u.array.len;
 	e.c = c;
-	if (attempt_init(&e.h, c, n) == -1 ||
+	if (calls_init(&e.h, c, n) == -1 ||
 	    (e.posts = calloc(n, sizeof(*e.posts))) == NULL ||
 	    (e.vecs = calloc(n, sizeof(*e.vecs))) == NULL) {
 		reply_error(c, 500, NULL, "out of memory");
@@ -835,12 +835,12 @@ api_embeddings(struct exchange *c)
 	e.h.parallel = c->conf->embed_parallel;
 	e.h.setup = call_setup;
 	e.h.outcome = call_outcome;
-	switch (attempt_run(&e.h, &bad)) {
+	switch (calls_run(c, &e.h, &bad)) {
 	case ATTEMPT_OK:
 		answer(&e);
 		break;
 	case ATTEMPT_FAILED:
-		attempt_reply_error(&e.h, bad);
+		calls_refuse(c, &e.h);
 		break;
 	default:
 		break;

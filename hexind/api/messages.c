@@ -14,7 +14,7 @@
 #include "api/api.h"
 #include "api/body.h"
 #include "api/chat_claude.h"
-#include "upstream/attempt.h"
+#include "api/calls.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "upstream/models.h"
@@ -383,7 +383,7 @@ api_messages(struct exchange *c)
 	    m->r.model, m->relay.stream ? "invoke-with-response-stream" :
 	    "invoke");
 	snprintf(c->log_route, sizeof(c->log_route), "bedrock");
-	if (body_build(m) == -1 || attempt_init(&m->h, c, 1) == -1) {
+	if (body_build(m) == -1 || calls_init(&m->h, c, 1) == -1) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
@@ -392,16 +392,16 @@ api_messages(struct exchange *c)
 	m->relay.postlen = m->body.len;
 	m->relay.as_events = emit_as_events;
 	relay_bind(&m->relay, &m->h);
-	switch (attempt_run(&m->h, &bad)) {
+	switch (calls_run(c, &m->h, &bad)) {
 	case ATTEMPT_OK:
 		relay_answer(&m->relay, &m->h);
 		break;
 	case ATTEMPT_FAILED:
 		if (m->relay.head_sent)
-			emit_error(m, m->h.res[bad].status,
-			    m->h.res[bad].message);
+			emit_error(m, m->h.fail.status,
+			    m->h.fail.message);
 		else
-			attempt_reply_error(&m->h, bad);
+			calls_refuse(c, &m->h);
 		break;
 	default:
 		break;

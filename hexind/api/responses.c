@@ -11,7 +11,7 @@
 
 #include "api/api.h"
 #include "api/body.h"
-#include "upstream/attempt.h"
+#include "api/calls.h"
 #include "lib/ids.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -142,22 +142,22 @@ api_responses(struct exchange *c)
 	r->relay.terminal = terminal;
 	r->relay.drop_pings = 1;
 	r->relay.as_events = emit_as_events;
-	if (attempt_init(&r->h, c, 1) == -1) {
+	if (calls_init(&r->h, c, 1) == -1) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
 	relay_bind(&r->relay, &r->h);
 	r->h.trace = session;
-	switch (attempt_run(&r->h, &bad)) {
+	switch (calls_run(c, &r->h, &bad)) {
 	case ATTEMPT_OK:
 		relay_answer(&r->relay, &r->h);
 		break;
 	case ATTEMPT_FAILED:
 		if (r->relay.head_sent)
-			emit_error(r, r->h.res[bad].status,
-			    r->h.res[bad].message);
+			emit_error(r, r->h.fail.status,
+			    r->h.fail.message);
 		else
-			attempt_reply_error(&r->h, bad);
+			calls_refuse(c, &r->h);
 		break;
 	default:
 		break;

@@ -16,20 +16,12 @@
 #include <unistd.h>
 
 #include "http/conn.h"
+#include "lib/clock.h"
 
 #define READ_CHUNK	16384
 #define DRAIN_MS	1000
 #define DRAIN_BYTES	(1024 * 1024)
 #define CONN_JUNK_MAX	(1024 * 1024)
-
-long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Sets the socket's send timeout to ms (at least 1: 0 means never). */
 static void

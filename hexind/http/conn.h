@@ -25,7 +25,6 @@ struct conn {
 
 enum { CONN_EOF = 0, CONN_ERR = -1, CONN_TIMEOUT = -2 };
 
-long long now_ms(void);
 void	conn_init(struct conn *, int in, int out, int write_timeout_ms);
 ssize_t	conn_read(struct conn *, long long deadline);
 int	conn_write(struct conn *, const void *, size_t);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lib/json.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "http/reply.h"
 

@@ -5,17 +5,20 @@
 #include <string.h>
 
 #include "upstream/attempt.h"
+#include "lib/clock.h"
 #include "lib/log.h"
-#include "http/reply.h"
 
 #define BACKOFF_MS	250
 
 int
-attempt_init(struct attempt *h, struct exchange *c, size_t n)
+attempt_init(struct attempt *h, const struct conf *conf, const char *id,
+    size_t n)
 {
 	memset(h, 0, sizeof(*h));
-	h->c = c;
+	h->conf = conf;
+	h->id = id;
 	h->n = n;
+	h->watch.fd = -1;
 	h->calls = calloc(n, sizeof(*h->calls));
 	h->res = calloc(n, sizeof(*h->res));
 	h->tok = malloc(sizeof(*h->tok));
@@ -46,42 +49,50 @@ attempt_free(struct attempt *h)
 	h->tok = NULL;
 }
 
-/* Credentials for the calls; 0, or -1 after answering the client. */
-static int
+static const struct watch *
+watch(const struct attempt *h)
+{
+	return h->watch.fd >= 0 ? &h->watch : NULL;
+}
+
+/* Credentials for the calls: ATTEMPT_OK, ATTEMPT_GONE, or ATTEMPT_FAILED
+ * with why in h->fail. */
+static enum attempt_end
 credentials(struct attempt *h)
 {
-	struct exchange	*c = h->c;
-	const char	*key;
-	char		 err[512];
-	int		 status;
+	struct attempt_failure	*f = &h->fail;
+	const char		*key;
+	int			 status;
 
 	if (h->key_env) {
 		if ((key = getenv(h->key_env)) == NULL || *key == '\0') {
 			log_error("%s is not set: the gateway of this model "
 			    "has no key", h->key_env);
-			reply_error(c, 502, "config_error", "the gateway key "
-			    "of this model's route is not configured");
-			return -1;
+			f->status = 502;
+			f->code = "config_error";
+			snprintf(f->message, sizeof(f->message), "the gateway "
+			    "key of this model's route is not configured");
+			return ATTEMPT_FAILED;
 		}
 		snprintf(h->h_bearer, sizeof(h->h_bearer),
 		    "Authorization: Bearer %s", key);
-		return 0;
+		return ATTEMPT_OK;
 	}
-	if ((status = token_get(c->conf, c->id, h->tok, err, sizeof(err),
-	    c->conn))) {
+	if ((status = token_get(h->conf, h->id, h->tok, f->message,
+	    sizeof(f->message), watch(h)))) {
 		if (status == TOKEN_CLIENT_GONE) {
-			log_info("id=%s %s", c->id, err);
-			c->status = TOKEN_CLIENT_GONE;
-			return -1;
+			log_info("id=%s %s", h->id, f->message);
+			return ATTEMPT_GONE;
 		}
-		log_error("id=%s %s", c->id, err);
-		reply_error(c, status, status == 504 ? "upstream_timeout" :
-		    "upstream_login_failed", "%s", err);
-		return -1;
+		log_error("id=%s %s", h->id, f->message);
+		f->status = status;
+		f->code = status == 504 ? "upstream_timeout" :
+		    "upstream_login_failed";
+		return ATTEMPT_FAILED;
 	}
 	snprintf(h->h_user, sizeof(h->h_user), "userId: %s", h->tok->user_id);
 	snprintf(h->h_token, sizeof(h->h_token), "token: %s", h->tok->value);
-	return 0;
+	return ATTEMPT_OK;
 }
 
 static void
@@ -91,10 +102,10 @@ attempt_setup(struct attempt *h)
 	size_t		 i;
 
 	snprintf(h->h_trace, sizeof(h->h_trace), "X-Trace-Id: %s",
-	    h->trace ? h->trace : h->c->id);
+	    h->trace ? h->trace : h->id);
 	for (i = 0; i < h->n; i++) {
 		u = &h->calls[i];
-		up_call_init(u, h->c->conf->max_answer_bytes);
+		up_call_init(u, h->conf->max_answer_bytes);
 		memset(&h->res[i], 0, sizeof(h->res[i]));
 		h->setup(h, i, u);
 		(void)up_call_header(u, h->h_trace);
@@ -109,16 +120,20 @@ attempt_setup(struct attempt *h)
 
 /* Waits ms unless the client leaves first; 1 when it left. */
 static int
-backoff(struct exchange *c, int ms)
+backoff(const struct attempt *h, int ms)
 {
-	long long	 end = now_ms() + ms, left;
+	const struct watch	*w = watch(h);
+	long long		 end = now_ms() + ms, left;
 
 	while ((left = end - now_ms()) > 0) {
-		if (conn_gone(c->conn))
+		if (w && w->gone(w->arg))
 			return 1;
-		(void)conn_wait(c->conn, left > 100 ? 100 : (int)left);
+		if (w)
+			(void)w->wait(w->arg, left > 100 ? 100 : (int)left);
+		else
+			sleep_ms(left > 100 ? 100 : (int)left);
 	}
-	return conn_gone(c->conn);
+	return w && w->gone(w->arg);
 }
 
 /* A collected answer (or its absence), classified. */
@@ -154,6 +169,30 @@ attempt_outcome(struct attempt *h, size_t i, struct hx_result *res)
 	}
 }
 
+/* What the client is told of call i, which failed for good: Hexin's
+ * Retry-After is passed on with a 429 when it holds nothing odd. */
+static void
+failure(struct attempt *h, size_t i)
+{
+	const struct hx_result	*res = &h->res[i];
+	const char		*ra = h->calls[i].retry_after;
+	struct attempt_failure	*f = &h->fail;
+	size_t			 k;
+
+	f->status = res->status;
+	f->code = res->status == 504 ? "upstream_timeout" :
+	    res->status >= 500 ? "upstream_error" : NULL;
+	snprintf(f->message, sizeof(f->message), "%s", res->message);
+	f->retry_after[0] = '\0';
+	if (res->status != 429 || *ra == '\0')
+		return;
+	for (k = 0; ra[k] && (isalnum((unsigned char)ra[k]) ||
+	    strchr(" ,:", ra[k])); k++)
+		;
+	if (ra[k] == '\0')
+		snprintf(f->retry_after, sizeof(f->retry_after), "%s", ra);
+}
+
 static int
 started(struct attempt *h)
 {
@@ -165,22 +204,22 @@ started(struct attempt *h)
 enum attempt_end
 attempt_run(struct attempt *h, size_t *bad)
 {
-	struct exchange	*c = h->c;
-	size_t		 attempt, i;
-	int		 relogged = 0;
+	enum attempt_end	 end;
+	size_t			 attempt, i;
+	int			 relogged = 0;
 
-	if (credentials(h) == -1)
-		return ATTEMPT_REPLIED;
+	*bad = h->n;
+	if ((end = credentials(h)) != ATTEMPT_OK)
+		return end;
 	for (attempt = 0;; attempt++) {
 		attempt_setup(h);
-		if (upstream_run(c->conf, h->calls, h->n, c->conn,
+		if (upstream_run(h->conf, h->calls, h->n, watch(h),
 		    h->parallel) == UP_CLIENT_GONE) {
 			log_info("id=%s client gone: Hexin call stopped",
-			    c->id);
-			c->status = 499;
+			    h->id);
 			return ATTEMPT_GONE;
 		}
-		c->upstream_status = (int)h->calls[0].status;
+		h->upstream_status = (int)h->calls[0].status;
 		*bad = h->n;
 		for (i = 0; i < h->n; i++) {
 			if (h->outcome)
@@ -198,19 +237,19 @@ attempt_run(struct attempt *h, size_t *bad)
 			/* Hexin refused the token: drop it, if it is still
 			 * the cached one, log in again and retry once. */
 			relogged = 1;
-			token_invalidate(c->conf, h->tok->value);
+			token_invalidate(h->conf, h->tok->value);
 			results_free(h);
-			if (credentials(h) == -1)
-				return ATTEMPT_REPLIED;
+			if ((end = credentials(h)) != ATTEMPT_OK) {
+				*bad = h->n;
+				return end;
+			}
 			continue;
 		}
 		if (h->res[*bad].kind == HX_ERROR && h->res[*bad].retryable &&
-		    attempt < c->conf->retries) {
+		    attempt < h->conf->retries) {
 			results_free(h);
-			if (backoff(c, BACKOFF_MS << attempt)) {
-				c->status = 499;
+			if (backoff(h, BACKOFF_MS << attempt))
 				return ATTEMPT_GONE;
-			}
 			continue;
 		}
 		break;
@@ -220,30 +259,7 @@ attempt_run(struct attempt *h, size_t *bad)
 		snprintf(h->res[*bad].message, sizeof(h->res[*bad].message),
 		    "Hexin refused a freshly obtained token");
 	}
-	log_warn("id=%s %s", c->id, h->res[*bad].message);
+	log_warn("id=%s %s", h->id, h->res[*bad].message);
+	failure(h, *bad);
 	return ATTEMPT_FAILED;
-}
-
-/* The HTTP error for a call that failed before anything reached the
- * client, with Hexin's Retry-After on a 429. */
-void
-attempt_reply_error(struct attempt *h, size_t bad)
-{
-	const struct hx_result	*res = &h->res[bad];
-	const char		*ra = h->calls[bad].retry_after;
-	char			 extra[64];
-	size_t			 i;
-
-	extra[0] = '\0';
-	if (res->status == 429 && *ra) {
-		for (i = 0; ra[i] && (isalnum((unsigned char)ra[i]) ||
-		    strchr(" ,:", ra[i])); i++)
-			;
-		if (ra[i] == '\0')
-			snprintf(extra, sizeof(extra), "Retry-After: %s\r\n",
-			    ra);
-	}
-	reply_error_extra(h->c, res->status, res->status == 504 ?
-	    "upstream_timeout" : res->status >= 500 ? "upstream_error" : NULL,
-	    extra[0] ? extra : NULL, "%s", res->message);
 }

@@ -9,15 +9,26 @@
 
 #include <stddef.h>
 
-#include "http/exchange.h"
+#include "lib/conf.h"
 #include "upstream/hexin.h"
 #include "upstream/token.h"
 #include "upstream/transport.h"
 
+/* Why the calls failed, for the layer that answers the client. */
+struct attempt_failure {
+	int		 status;	/* the HTTP status to answer */
+	const char	*code;		/* the error code; NULL: the status's */
+	char		 message[512];
+	char		 retry_after[64];	/* Hexin's, safe to pass on */
+};
+
 struct attempt {
-	/* set by the endpoint */
-	struct exchange	*c;
+	/* set by attempt_init */
+	const struct conf *conf;
+	const char	*id;		/* the request's, for logs and traces */
 	size_t		 n;		/* calls */
+	/* set by the endpoint */
+	struct watch	 watch;		/* the client; fd -1: nobody */
 	size_t		 parallel;	/* at most this many at once; 0: all */
 	const char	*key_env;	/* a gateway's key variable, or NULL */
 	const char	*trace;		/* X-Trace-Id; NULL: the request id */
@@ -32,6 +43,8 @@ struct attempt {
 	/* results of the last attempt */
 	struct up_call	*calls;
 	struct hx_result *res;
+	int		 upstream_status;	/* the first call's */
+	struct attempt_failure fail;	/* when attempt_run failed */
 	/* private */
 	struct token	*tok;
 	char		 h_user[300];
@@ -42,15 +55,15 @@ struct attempt {
 
 enum attempt_end {
 	ATTEMPT_OK,		/* every call's result is HX_OK */
-	ATTEMPT_FAILED,		/* *bad is the call that failed for good */
+	ATTEMPT_FAILED,		/* why in fail; *bad is the call that failed
+				   for good, n when none could start */
 	ATTEMPT_GONE,		/* the client hung up */
-	ATTEMPT_REPLIED,	/* answered already (no credentials, no memory) */
 };
 
-int	attempt_init(struct attempt *, struct exchange *, size_t n);
+int	attempt_init(struct attempt *, const struct conf *, const char *id,
+	    size_t n);
 enum attempt_end attempt_run(struct attempt *, size_t *bad);
 void	attempt_outcome(struct attempt *, size_t, struct hx_result *);
-void	attempt_reply_error(struct attempt *, size_t bad);
 void	attempt_free(struct attempt *);
 
 #endif

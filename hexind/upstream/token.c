@@ -261,16 +261,10 @@ out:
 	return rc;
 }
 
-static int
-client_gone(void *client)
-{
-	return conn_gone(client);
-}
-
 /* An exclusive lock on path.lock, waiting at most ms, or until the client
  * (when not NULL) is gone; the fd, or -1. */
 static int
-lock_take(const char *path, int ms, struct conn *client)
+lock_take(const char *path, int ms, const struct watch *client)
 {
 	char		 lock[600];
 	int		 fd, saved;
@@ -294,7 +288,8 @@ lock_take(const char *path, int ms, struct conn *client)
 	}
 	if (fd == -1)
 		return -1;
-	if (lock_wait(fd, ms, client ? client_gone : NULL, client) == -1) {
+	if (lock_wait(fd, ms, client ? client->gone : NULL,
+	    client ? client->arg : NULL) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;
@@ -306,7 +301,7 @@ lock_take(const char *path, int ms, struct conn *client)
 /* Logs in; 0, or the status to answer with and why in err. */
 static int
 login(const struct conf *c, const char *trace, struct token *t, char *err,
-    size_t errsz, struct conn *client)
+    size_t errsz, const struct watch *client)
 {
 	char		 hdr_trace[200], perr[128];
 	const char	*tok, *uid, *msg;
@@ -402,7 +397,7 @@ out:
  * this waited. */
 int
 token_get(const struct conf *c, const char *trace, struct token *t,
-    char *err, size_t errsz, struct conn *client)
+    char *err, size_t errsz, const struct watch *client)
 {
 	char	 path[PATH_LEN];
 	int	 fd, status;

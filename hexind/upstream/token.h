@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "lib/conf.h"
-#include "http/conn.h"
+#include "upstream/transport.h"
 
 #define TOKEN_MAX	8192
 
@@ -22,7 +22,7 @@ enum token_state { TOKEN_ABSENT, TOKEN_STALE, TOKEN_FRESH };
 #define TOKEN_CLIENT_GONE	499	/* token_get: the client hung up */
 
 int	token_get(const struct conf *, const char *trace, struct token *,
-	    char *err, size_t errsz, struct conn *client);
+	    char *err, size_t errsz, const struct watch *);
 void	token_invalidate(const struct conf *, const char *failed);
 enum token_state token_state(const struct conf *);
 const char *token_state_name(enum token_state);

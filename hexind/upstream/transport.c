@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "upstream/tlscache.h"
 #include "upstream/transport.h"
+#include "lib/clock.h"
 #include "lib/version.h"
 
 #define POLL_MS		250
@@ -311,7 +312,7 @@ call_finish(struct up_call *u, CURLcode rc)
  * stopped). Each call's result is in it. */
 int
 upstream_run(const struct conf *c, struct up_call *calls, size_t n,
-    struct conn *client, size_t parallel)
+    const struct watch *client, size_t parallel)
 {
 	struct curl_waitfd	 wfd;
 	struct up_call		*u;
@@ -370,13 +371,13 @@ upstream_run(const struct conf *c, struct up_call *calls, size_t n,
 		}
 		if (running <= 0)
 			break;
-		if (client && conn_gone(client)) {
+		if (client && client->gone(client->arg)) {
 			rc = UP_CLIENT_GONE;
 			break;
 		}
 		memset(&wfd, 0, sizeof(wfd));
-		wfd.fd = client ? conn_watch_fd(client) : -1;
-		wfd.events = client && client->sock ? CURL_WAIT_POLLIN : 0;
+		wfd.fd = client ? client->fd : -1;
+		wfd.events = client && client->pollin ? CURL_WAIT_POLLIN : 0;
 		if (curl_multi_poll(m, &wfd, wfd.fd >= 0 ? 1 : 0, POLL_MS,
 		    NULL) != CURLM_OK)
 			break;

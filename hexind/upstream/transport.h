@@ -9,11 +9,22 @@
 
 #include "lib/buf.h"
 #include "lib/conf.h"
-#include "http/conn.h"
 
 #define UP_HEADERS_MAX	12
 
 struct up_call;
+
+/* The client the calls keep an eye on, handed down by the layer that
+ * knows it: fd is polled for a hang-up (for input too when pollin), and
+ * gone() says whether the client has left; wait() sleeps at most ms
+ * unless the client stirs. fd -1: nobody to watch. */
+struct watch {
+	int	 fd;
+	int	 pollin;
+	int	(*gone)(void *);
+	int	(*wait)(void *, int ms);
+	void	*arg;
+};
 
 /* Receives the body of a 2xx event stream (on_stream), or of any other
  * 2xx answer (on_answer), as it arrives; -1 stops the call, with the
@@ -58,6 +69,6 @@ void	up_call_init(struct up_call *, size_t maxbody);
 void	up_call_free(struct up_call *);
 int	up_call_header(struct up_call *, const char *);
 int	upstream_run(const struct conf *, struct up_call *, size_t n,
-	    struct conn *client, size_t parallel);
+	    const struct watch *, size_t parallel);
 
 #endif
