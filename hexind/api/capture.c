@@ -520,21 +520,9 @@ capture_embeddings(struct exchange *c, size_t count, size_t dimensions,
 /* --- the line --- */
 
 static int
-gen_null(yajl_gen g)
-{
-	return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
-}
-
-static int
-json_int(yajl_gen g, long long v)
-{
-	return yajl_gen_integer(g, v) == yajl_gen_status_ok ? 0 : -1;
-}
-
-static int
 gen_val(yajl_gen g, yajl_val v)
 {
-	return v ? json_gen_value(g, v) : gen_null(g);
+	return v ? json_gen_value(g, v) : json_null(g);
 }
 
 static int
@@ -552,43 +540,43 @@ gen_chat_stream(yajl_gen g, struct capture *r)
 	struct choice	*c;
 	struct tool	*t;
 	size_t		 i, k;
-	int		 rc = yajl_gen_array_open(g);
+	int		 rc = json_array_open(g);
 
 	for (i = 0; rc == 0 && i < r->nchoices; i++) {
 		c = &r->choices[i];
-		rc = yajl_gen_map_open(g) ||
+		rc = json_map_open(g) ||
 		    json_kint(g, "index", c->index) ||
 		    json_kstr(g, "role", c->role.len ? buf_cstr(&c->role) :
 		    "assistant") || json_str(g, "content") ||
 		    (c->has_content ? json_strn(g, buf_cstr(&c->content),
-		    c->content.len) : gen_null(g)) ||
+		    c->content.len) : json_null(g)) ||
 		    gen_opt_str(g, "reasoning_content", c->has_reasoning,
 		    &c->reasoning) ||
 		    gen_opt_str(g, "refusal", c->has_refusal, &c->refusal);
 		if (rc == 0 && c->ntools) {
 			rc = json_str(g, "tool_calls") ||
-			    yajl_gen_array_open(g);
+			    json_array_open(g);
 			for (k = 0; rc == 0 && k < c->ntools; k++) {
 				t = &c->tools[k];
-				rc = yajl_gen_map_open(g) ||
+				rc = json_map_open(g) ||
 				    json_kstr(g, "id", buf_cstr(&t->id)) ||
 				    json_kstr(g, "type", t->type.len ?
 				    buf_cstr(&t->type) : "function") ||
 				    json_str(g, "function") ||
-				    yajl_gen_map_open(g) ||
+				    json_map_open(g) ||
 				    json_kstr(g, "name", buf_cstr(&t->name)) ||
 				    json_kstr(g, "arguments",
 				    buf_cstr(&t->args)) ||
-				    yajl_gen_map_close(g) ||
-				    yajl_gen_map_close(g);
+				    json_map_close(g) ||
+				    json_map_close(g);
 			}
-			rc = rc || yajl_gen_array_close(g);
+			rc = rc || json_array_close(g);
 		}
 		rc = rc || json_str(g, "finish_reason") || (c->finish.len ?
-		    json_str(g, buf_cstr(&c->finish)) : gen_null(g)) ||
-		    yajl_gen_map_close(g);
+		    json_str(g, buf_cstr(&c->finish)) : json_null(g)) ||
+		    json_map_close(g);
 	}
-	return rc || yajl_gen_array_close(g);
+	return rc || json_array_close(g);
 }
 
 /* Each choice's message, with its index and finish_reason. */
@@ -597,13 +585,13 @@ gen_chat_answer(yajl_gen g, yajl_val answer)
 {
 	yajl_val	 choices = json_get(answer, "choices"), ch, m;
 	size_t		 i, k;
-	int		 rc = yajl_gen_array_open(g);
+	int		 rc = json_array_open(g);
 
 	for (i = 0; rc == 0 && YAJL_IS_ARRAY(choices) &&
 	    i < choices->u.array.len; i++) {
 		ch = choices->u.array.values[i];
 		m = json_get(ch, "message");
-		rc = yajl_gen_map_open(g) ||
+		rc = json_map_open(g) ||
 		    json_kint(g, "index", index_of(ch));
 		for (k = 0; rc == 0 && YAJL_IS_OBJECT(m) &&
 		    k < m->u.object.len; k++)
@@ -611,9 +599,9 @@ gen_chat_answer(yajl_gen g, yajl_val answer)
 			    gen_val(g, m->u.object.values[k]);
 		rc = rc || json_str(g, "finish_reason") ||
 		    gen_val(g, json_get(ch, "finish_reason")) ||
-		    yajl_gen_map_close(g);
+		    json_map_close(g);
 	}
-	return rc || yajl_gen_array_close(g);
+	return rc || json_array_close(g);
 }
 
 /* A content block: as it started, with what its deltas carried. */
@@ -627,7 +615,7 @@ gen_block(yajl_gen g, struct block *b)
 	const char	*k;
 	char		 err[128];
 	size_t		 i;
-	int		 rc = yajl_gen_map_open(g);
+	int		 rc = json_map_open(g);
 
 	for (i = 0; rc == 0 && YAJL_IS_OBJECT(s) && i < s->u.object.len;
 	    i++) {
@@ -650,7 +638,7 @@ gen_block(yajl_gen g, struct block *b)
 			rc = json_str(g, "input") || json_strn(g,
 			    buf_cstr(&b->json), b->json.len);
 	}
-	return rc || yajl_gen_map_close(g);
+	return rc || json_map_close(g);
 }
 
 static int
@@ -661,7 +649,7 @@ gen_messages(yajl_gen g, struct capture *r)
 	int		 rc;
 
 	role = json_get(a ? a : r->message, "role");
-	rc = yajl_gen_array_open(g) || yajl_gen_map_open(g) ||
+	rc = json_array_open(g) || json_map_open(g) ||
 	    json_kstr(g, "role", YAJL_IS_STRING(role) ? role->u.string :
 	    "assistant") || json_str(g, "content");
 	if (a)
@@ -671,15 +659,15 @@ gen_messages(yajl_gen g, struct capture *r)
 		    json_str(g, "stop_sequence") ||
 		    gen_val(g, json_get(a, "stop_sequence"));
 	else {
-		rc = rc || yajl_gen_array_open(g);
+		rc = rc || json_array_open(g);
 		for (i = 0; rc == 0 && i < r->nblocks; i++)
 			rc = gen_block(g, &r->blocks[i]);
-		rc = rc || yajl_gen_array_close(g) ||
+		rc = rc || json_array_close(g) ||
 		    json_str(g, "stop_reason") || gen_val(g, r->stop_reason) ||
 		    json_str(g, "stop_sequence") ||
 		    gen_val(g, r->stop_sequence);
 	}
-	return rc || yajl_gen_map_close(g) || yajl_gen_array_close(g);
+	return rc || json_map_close(g) || json_array_close(g);
 }
 
 static int
@@ -705,21 +693,21 @@ gen_output(yajl_gen g, struct capture *r)
 		if (r->answer)
 			return gen_val(g, json_get(r->answer, "output"));
 		if (r->nitems) {
-			rc = yajl_gen_array_open(g);
+			rc = json_array_open(g);
 			for (i = 0; rc == 0 && i < r->nitems; i++)
 				rc = gen_val(g, r->items[i]);
-			return rc || yajl_gen_array_close(g);
+			return rc || json_array_close(g);
 		}
 		break;
 	case K_EMBEDDINGS:
 		if (r->embeddings)
-			return yajl_gen_map_open(g) ||
+			return json_map_open(g) ||
 			    json_kint(g, "embeddings", r->embeddings) ||
 			    json_kint(g, "dimensions", r->dimensions) ||
-			    yajl_gen_map_close(g);
+			    json_map_close(g);
 		break;
 	}
-	return gen_null(g);
+	return json_null(g);
 }
 
 static int
@@ -760,7 +748,7 @@ gen_headers(yajl_gen g, const struct http_req *q)
 	struct buf	 v;
 	const char	*name, *val;
 	size_t		 i, j;
-	int		 rc = yajl_gen_map_open(g);
+	int		 rc = json_map_open(g);
 
 	buf_init(&v, 0);
 	for (i = 0; rc == 0 && i < q->nfields; i++) {
@@ -786,7 +774,7 @@ gen_headers(yajl_gen g, const struct http_req *q)
 		    json_strn(g, buf_cstr(&v), v.len);
 	}
 	buf_free(&v);
-	return rc || yajl_gen_map_close(g);
+	return rc || json_map_close(g);
 }
 
 static int
@@ -808,12 +796,12 @@ gen_request(yajl_gen g, const struct endpoint *ep, yajl_val q)
 		rc = json_str(g, "system") ||
 		    gen_val(g, json_get(q, ep->system));
 	rc = rc || json_str(g, "tools") || gen_val(g, json_get(q, "tools")) ||
-	    json_str(g, "parameters") || yajl_gen_map_open(g);
+	    json_str(g, "parameters") || json_map_open(g);
 	for (i = 0; rc == 0 && YAJL_IS_OBJECT(q) && i < q->u.object.len; i++)
 		if (!is_request_member(ep, q->u.object.keys[i]))
 			rc = json_str(g, q->u.object.keys[i]) ||
 			    gen_val(g, q->u.object.values[i]);
-	return rc || yajl_gen_map_close(g);
+	return rc || json_map_close(g);
 }
 
 static int
@@ -825,11 +813,11 @@ gen_usage(yajl_gen g, struct capture *r)
 	if (json_str(g, "usage"))
 		return -1;
 	if (r->nusage == 0)
-		return gen_null(g);
-	rc = yajl_gen_map_open(g);
+		return json_null(g);
+	rc = json_map_open(g);
 	for (i = 0; rc == 0 && i < r->nusage; i++)
 		rc = json_str(g, r->usage[i].key) || gen_val(g, r->usage[i].v);
-	return rc || yajl_gen_map_close(g);
+	return rc || json_map_close(g);
 }
 
 /* The whole record; the line is its text and a newline. */
@@ -849,7 +837,7 @@ gen_record(struct exchange *c, struct capture *r, const char *stamp,
 		yajl_tree_free(q);
 		return -1;
 	}
-	rc = yajl_gen_map_open(g) || json_kstr(g, "timestamp", stamp) ||
+	rc = json_map_open(g) || json_kstr(g, "timestamp", stamp) ||
 	    json_kstr(g, "request_id", c->id) ||
 	    json_kstr(g, "endpoint", r->ep->dir) ||
 	    json_str(g, "model") || (c->model[0] ? json_str(g, c->model) :
@@ -858,7 +846,7 @@ gen_record(struct exchange *c, struct capture *r, const char *stamp,
 	    json_kint(g, "status", c->status) ||
 	    json_kint(g, "latency_ms", now_ms() - c->t0) ||
 	    json_str(g, "first_byte_ms") || (c->t_first ?
-	    json_int(g, c->t_first - c->t0) : gen_null(g)) ||
+	    json_int(g, c->t_first - c->t0) : json_null(g)) ||
 	    json_str(g, "headers") || gen_headers(g, c->req) ||
 	    gen_request(g, r->ep, q) || gen_output(g, r) || gen_usage(g, r);
 	if (rc == 0 && r->error)
@@ -868,7 +856,7 @@ gen_record(struct exchange *c, struct capture *r, const char *stamp,
 		    buf_cstr(&r->error_text), r->error_text.len);
 	if (rc == 0 && r->truncated)
 		rc = json_kbool(g, "truncated", 1);
-	rc = rc || yajl_gen_map_close(g);
+	rc = rc || json_map_close(g);
 	yajl_tree_free(q);
 	if (rc) {
 		yajl_gen_free(g);

@@ -91,7 +91,7 @@ emit_gen(struct chat *ch)
 	int			 rc = -1;
 
 	buf_init(&b, 0);
-	if (yajl_gen_get_buf(ch->g, &p, &n) == yajl_gen_status_ok &&
+	if (json_buf(ch->g, &p, &n) == 0 &&
 	    buf_add(&b, "data: ", 6) == 0 && buf_add(&b, p, n) == 0 &&
 	    buf_add(&b, "\n\n", 2) == 0)
 		rc = emit_raw(ch, b.data, b.len);
@@ -171,7 +171,7 @@ gen_message(struct chat *ch, struct stream *s, yajl_val m, int closing)
 
 	if (!ch->fold)
 		return json_gen_value(g, m);
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+	if (json_map_open(g))
 		return -1;
 	for (i = 0; i < m->u.object.len; i++) {
 		const char *k = m->u.object.keys[i];
@@ -194,7 +194,7 @@ gen_message(struct chat *ch, struct stream *s, yajl_val m, int closing)
 		if (json_str(g, "content") || gen_folded(g, s, rc, NULL,
 		    closing))
 			return -1;
-	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+	return json_map_close(g);
 }
 
 /* --- usage --- */
@@ -210,7 +210,7 @@ gen_usage_sum(yajl_gen g, yajl_val *u, size_t n)
 
 	if (!YAJL_IS_OBJECT(u[0]))
 		return json_gen_value(g, u[0]);
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+	if (json_map_open(g))
 		return -1;
 	for (i = 0; i < u[0]->u.object.len; i++) {
 		const char *key = u[0]->u.object.keys[i];
@@ -223,7 +223,7 @@ gen_usage_sum(yajl_gen g, yajl_val *u, size_t n)
 				if ((w = json_get(u[k], key)) &&
 				    YAJL_IS_INTEGER(w))
 					sum += YAJL_GET_INTEGER(w);
-			if (yajl_gen_integer(g, sum) != yajl_gen_status_ok)
+			if (json_int(g, sum))
 				return -1;
 		} else if (YAJL_IS_OBJECT(v)) {
 			for (k = 0; k < n; k++)
@@ -235,7 +235,7 @@ gen_usage_sum(yajl_gen g, yajl_val *u, size_t n)
 			return -1;
 		}
 	}
-	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+	return json_map_close(g);
 }
 
 /* --- stream events --- */
@@ -268,7 +268,7 @@ gen_choice(struct chat *ch, struct stream *s, yajl_val choice)
 		return json_gen_value(g, choice);
 	if (closing)
 		s->finished = 1;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+	if (json_map_open(g))
 		return -1;
 	for (i = 0; i < choice->u.object.len; i++) {
 		const char *k = choice->u.object.keys[i];
@@ -277,8 +277,8 @@ gen_choice(struct chat *ch, struct stream *s, yajl_val choice)
 		if (json_str(g, k))
 			return -1;
 		if (strcmp(k, "index") == 0) {
-			if (yajl_gen_integer(g, s->base + (YAJL_IS_INTEGER(idx) ?
-			    YAJL_GET_INTEGER(idx) : 0)) != yajl_gen_status_ok)
+			if (json_int(g, s->base + (YAJL_IS_INTEGER(idx) ?
+			    YAJL_GET_INTEGER(idx) : 0)))
 				return -1;
 		} else if ((strcmp(k, "delta") == 0 ||
 		    strcmp(k, "message") == 0) && YAJL_IS_OBJECT(v)) {
@@ -288,7 +288,7 @@ gen_choice(struct chat *ch, struct stream *s, yajl_val choice)
 			return -1;
 		}
 	}
-	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+	return json_map_close(g);
 }
 
 /* Passes one chunk on: indexes moved, usage only when asked for. */
@@ -305,7 +305,7 @@ emit_chunk(struct chat *ch, struct stream *s, yajl_val chunk)
 	remember(ch, chunk);
 	if (usage_only && (!ch->include_usage || ch->n > 1))
 		return 0;	/* dropped, or summed at the end */
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+	if (json_map_open(g))
 		return -1;
 	for (i = 0; i < chunk->u.object.len; i++) {
 		const char *key = chunk->u.object.keys[i];
@@ -317,18 +317,18 @@ emit_chunk(struct chat *ch, struct stream *s, yajl_val chunk)
 		if (json_str(g, key))
 			return -1;
 		if (strcmp(key, "choices") == 0 && YAJL_IS_ARRAY(v)) {
-			if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+			if (json_array_open(g))
 				return -1;
 			for (k = 0; k < v->u.array.len; k++)
 				if (gen_choice(ch, s, v->u.array.values[k]))
 					return -1;
-			if (yajl_gen_array_close(g) != yajl_gen_status_ok)
+			if (json_array_close(g))
 				return -1;
 		} else if (json_gen_value(g, v)) {
 			return -1;
 		}
 	}
-	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+	if (json_map_close(g))
 		return -1;
 	return emit_gen(ch);
 }
@@ -446,7 +446,7 @@ gen_choice_chunks(struct chat *ch, struct stream *s, yajl_val answer,
 	size_t		 i, k;
 
 	for (step = 0; step < 3; step++) {
-		if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+		if (json_map_open(g))
 			return -1;
 		for (i = 0; i < answer->u.object.len; i++) {
 			const char *key = answer->u.object.keys[i];
@@ -460,9 +460,9 @@ gen_choice_chunks(struct chat *ch, struct stream *s, yajl_val answer,
 				return -1;
 		}
 		if (json_kstr(g, "object", "chat.completion.chunk") ||
-		    json_str(g, "choices") || yajl_gen_array_open(g) ||
-		    yajl_gen_map_open(g) || json_kint(g, "index", index) ||
-		    json_str(g, "delta") || yajl_gen_map_open(g))
+		    json_str(g, "choices") || json_array_open(g) ||
+		    json_map_open(g) || json_kint(g, "index", index) ||
+		    json_str(g, "delta") || json_map_open(g))
 			return -1;
 		if (step == 0 && (json_kstr(g, "role", "assistant") ||
 		    json_kstr(g, "content", "")))
@@ -485,13 +485,13 @@ gen_choice_chunks(struct chat *ch, struct stream *s, yajl_val answer,
 			} else if (strcmp(key, "tool_calls") == 0 &&
 			    YAJL_IS_ARRAY(tools)) {
 				/* stream tool calls carry their index */
-				if (yajl_gen_array_open(g))
+				if (json_array_open(g))
 					return -1;
 				for (k = 0; k < tools->u.array.len; k++) {
 					yajl_val t = tools->u.array.values[k];
 					size_t j;
 
-					if (yajl_gen_map_open(g) ||
+					if (json_map_open(g) ||
 					    json_kint(g, "index", (long long)k))
 						return -1;
 					for (j = 0; YAJL_IS_OBJECT(t) &&
@@ -500,22 +500,22 @@ gen_choice_chunks(struct chat *ch, struct stream *s, yajl_val answer,
 						    json_gen_value(g,
 						    t->u.object.values[j]))
 							return -1;
-					if (yajl_gen_map_close(g))
+					if (json_map_close(g))
 						return -1;
 				}
-				if (yajl_gen_array_close(g))
+				if (json_array_close(g))
 					return -1;
 			} else if (json_gen_value(g, v)) {
 				return -1;
 			}
 		}
-		if (yajl_gen_map_close(g) || json_str(g, "finish_reason"))
+		if (json_map_close(g) || json_str(g, "finish_reason"))
 			return -1;
 		if (step == 2 ? json_gen_value(g, fin) != 0 :
-		    yajl_gen_null(g) != yajl_gen_status_ok)
+		    json_null(g))
 			return -1;
-		if (yajl_gen_map_close(g) || yajl_gen_array_close(g) ||
-		    yajl_gen_map_close(g) || emit_gen(ch))
+		if (json_map_close(g) || json_array_close(g) ||
+		    json_map_close(g) || emit_gen(ch))
 			return -1;
 	}
 	s->finished = 1;
@@ -553,7 +553,7 @@ gen_answer(struct chat *ch, yajl_val *answers, size_t n)
 	size_t		 i, k, nu = 0;
 	int		 index = 0;
 
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+	if (json_map_open(g))
 		return -1;
 	for (i = 0; i < base->u.object.len; i++) {
 		const char *key = base->u.object.keys[i];
@@ -561,7 +561,7 @@ gen_answer(struct chat *ch, yajl_val *answers, size_t n)
 		if (json_str(g, key))
 			return -1;
 		if (strcmp(key, "choices") == 0) {
-			if (yajl_gen_array_open(g))
+			if (json_array_open(g))
 				return -1;
 			for (k = 0; k < n; k++) {
 				yajl_val cs = json_get(answers[k], "choices");
@@ -575,7 +575,7 @@ gen_answer(struct chat *ch, yajl_val *answers, size_t n)
 						return -1;
 				}
 			}
-			if (yajl_gen_array_close(g))
+			if (json_array_close(g))
 				return -1;
 		} else if (strcmp(key, "usage") == 0 && n > 1) {
 			for (k = 0; k < n; k++)
@@ -589,7 +589,7 @@ gen_answer(struct chat *ch, yajl_val *answers, size_t n)
 			return -1;
 		}
 	}
-	return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+	return json_map_close(g);
 }
 
 /* The usage chunk of a multiplexed stream: the n streams' usage summed. */
@@ -611,16 +611,16 @@ emit_usage_sum(struct chat *ch)
 			    "usage");
 	if (nu == 0)
 		return 0;
-	if (yajl_gen_map_open(g) || json_kstr(g, "id", ch->id) ||
+	if (json_map_open(g) || json_kstr(g, "id", ch->id) ||
 	    json_kstr(g, "object", "chat.completion.chunk"))
 		return -1;
 	if (ch->created[0] && (json_str(g, "created") ||
-	    yajl_gen_number(g, ch->created, strlen(ch->created))))
+	    json_number(g, ch->created, strlen(ch->created))))
 		return -1;
 	if (json_kstr(g, "model", ch->model) || json_str(g, "choices") ||
-	    yajl_gen_array_open(g) || yajl_gen_array_close(g) ||
+	    json_array_open(g) || json_array_close(g) ||
 	    json_str(g, "usage") || gen_usage_sum(g, usage, nu) ||
-	    yajl_gen_map_close(g))
+	    json_map_close(g))
 		return -1;
 	return emit_gen(ch);
 }
@@ -704,7 +704,7 @@ body_build(struct chat *ch, struct buf *out)
 			reply_error_param(ch->c, e.param, "%s", e.message);
 		return rc;
 	}
-	if (yajl_gen_map_open(g))
+	if (json_map_open(g))
 		goto fail;
 	for (i = 0; rc == 0 && i < req->u.object.len; i++) {
 		const char *k = req->u.object.keys[i];
@@ -724,7 +724,7 @@ body_build(struct chat *ch, struct buf *out)
 		}
 		rc = json_str(g, k) || json_gen_value(g, v);
 	}
-	if (rc || yajl_gen_map_close(g))
+	if (rc || json_map_close(g))
 		goto fail;
 	return json_take(g, out);
 fail:
@@ -873,7 +873,7 @@ chat_run(struct chat *ch)
 		const unsigned char *p;
 		size_t n;
 
-		if (yajl_gen_get_buf(ch->g, &p, &n) == yajl_gen_status_ok &&
+		if (json_buf(ch->g, &p, &n) == 0 &&
 		    buf_add(&out, p, n) == 0)
 			(void)reply_json(c, 200, &out);
 		else

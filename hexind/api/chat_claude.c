@@ -11,7 +11,6 @@
 #include "api/chat_claude.h"
 #include "lib/json.h"
 
-#define OK(x)	((x) == yajl_gen_status_ok)
 
 /* reasoning_effort to a thinking budget, in tokens */
 static const struct {
@@ -95,13 +94,13 @@ turn_open(struct turns *t, const char *role)
 
 	if (t->role && strcmp(t->role, role) == 0)
 		return 0;	/* consecutive same-role turns are one */
-	if (t->role && (!OK(yajl_gen_array_close(g)) ||
-	    !OK(yajl_gen_map_close(g))))
+	if (t->role && (json_array_close(g) ||
+	    json_map_close(g)))
 		return -1;
 	t->role = role;
 	t->blocks = 0;
-	return OK(yajl_gen_map_open(g)) && json_kstr(g, "role", role) == 0 &&
-	    json_str(g, "content") == 0 && OK(yajl_gen_array_open(g)) ? 0 : -1;
+	return json_map_open(g) == 0 && json_kstr(g, "role", role) == 0 &&
+	    json_str(g, "content") == 0 && json_array_open(g) == 0 ? 0 : -1;
 }
 
 static int
@@ -128,9 +127,9 @@ text_block(struct turns *t, const char *text)
 		return -1;
 	}
 	t->blocks++;
-	rc = OK(yajl_gen_map_open(t->g)) && json_kstr(t->g, "type", "text") ==
+	rc = json_map_open(t->g) == 0 && json_kstr(t->g, "type", "text") ==
 	    0 && json_str(t->g, "text") == 0 && json_strn(t->g, buf_cstr(&b),
-	    b.len) == 0 && OK(yajl_gen_map_close(t->g)) ? 0 : -1;
+	    b.len) == 0 && json_map_close(t->g) == 0 ? 0 : -1;
 	buf_free(&b);
 	return rc;
 }
@@ -152,8 +151,8 @@ image_block(struct turns *t, yajl_val part, size_t i, struct claude_err *e)
 	if (t->fold && text_block(t, "") == -1)
 		return -1;
 	t->blocks++;
-	if (!OK(yajl_gen_map_open(g)) || json_kstr(g, "type", "image") ||
-	    json_str(g, "source") || !OK(yajl_gen_map_open(g)))
+	if (json_map_open(g) || json_kstr(g, "type", "image") ||
+	    json_str(g, "source") || json_map_open(g))
 		return -1;
 	if (strncmp(u, "data:", 5) == 0) {
 		semi = strchr(u, ';');
@@ -175,7 +174,7 @@ image_block(struct turns *t, yajl_val part, size_t i, struct claude_err *e)
 		return bad(e, "messages", "messages[%zu]: an image URL must be "
 		    "http(s) or a data URL", i);
 	}
-	return OK(yajl_gen_map_close(g)) && OK(yajl_gen_map_close(g)) ? 0 : -1;
+	return json_map_close(g) == 0 && json_map_close(g) == 0 ? 0 : -1;
 }
 
 static int
@@ -249,12 +248,12 @@ tool_uses(struct turns *t, yajl_val calls, size_t i, struct claude_err *e)
 			snprintf(t->ids[t->nids++], sizeof(t->ids[0]), "%s",
 			    id->u.string);
 		t->blocks++;
-		rc = OK(yajl_gen_map_open(g)) && json_kstr(g, "type",
+		rc = json_map_open(g) == 0 && json_kstr(g, "type",
 		    "tool_use") == 0 && json_kstr(g, "id", id->u.string) == 0 &&
 		    json_kstr(g, "name", name->u.string) == 0 &&
 		    json_str(g, "input") == 0 && (input ? json_gen_value(g,
-		    input) == 0 : (OK(yajl_gen_map_open(g)) &&
-		    OK(yajl_gen_map_close(g)))) && OK(yajl_gen_map_close(g));
+		    input) == 0 : (json_map_open(g) == 0 &&
+		    json_map_close(g) == 0)) && json_map_close(g) == 0;
 		yajl_tree_free(input);
 		if (!rc)
 			return -1;
@@ -287,10 +286,10 @@ tool_result(struct turns *t, yajl_val m, size_t i, struct claude_err *e)
 		return -1;
 	}
 	t->blocks++;
-	rc = OK(yajl_gen_map_open(g)) && json_kstr(g, "type", "tool_result") ==
+	rc = json_map_open(g) == 0 && json_kstr(g, "type", "tool_result") ==
 	    0 && json_kstr(g, "tool_use_id", id->u.string) == 0 &&
 	    json_str(g, "content") == 0 && json_strn(g, buf_cstr(&text),
-	    text.len) == 0 && OK(yajl_gen_map_close(g)) ? 0 : -1;
+	    text.len) == 0 && json_map_close(g) == 0 ? 0 : -1;
 	buf_free(&text);
 	return rc;
 }
@@ -308,7 +307,7 @@ messages(yajl_gen g, yajl_val msgs, const char *fold, struct claude_err *e)
 		return -1;
 	t->g = g;
 	t->fold = fold;
-	if (json_str(g, "messages") || !OK(yajl_gen_array_open(g)))
+	if (json_str(g, "messages") || json_array_open(g))
 		rc = -1;
 	for (i = 0; rc == 0 && i < msgs->u.array.len; i++) {
 		m = msgs->u.array.values[i];
@@ -348,10 +347,10 @@ messages(yajl_gen g, yajl_val msgs, const char *fold, struct claude_err *e)
 		if (rc == 0)
 			rc = text_block(t, "");
 	}
-	if (rc == 0 && t->role && (!OK(yajl_gen_array_close(g)) ||
-	    !OK(yajl_gen_map_close(g))))
+	if (rc == 0 && t->role && (json_array_close(g) ||
+	    json_map_close(g)))
 		rc = -1;
-	if (rc == 0 && !OK(yajl_gen_array_close(g)))
+	if (rc == 0 && json_array_close(g))
 		rc = -1;
 	free(t);
 	return rc;
@@ -363,13 +362,13 @@ tools(yajl_gen g, yajl_val list)
 	yajl_val	 fn, v;
 	size_t		 i;
 
-	if (json_str(g, "tools") || !OK(yajl_gen_array_open(g)))
+	if (json_str(g, "tools") || json_array_open(g))
 		return -1;
 	for (i = 0; i < list->u.array.len; i++) {
 		fn = json_get(list->u.array.values[i], "function");
 		if (!YAJL_IS_STRING(json_get(fn, "name")))
 			continue;
-		if (!OK(yajl_gen_map_open(g)) || json_kstr(g, "name",
+		if (json_map_open(g) || json_kstr(g, "name",
 		    json_get(fn, "name")->u.string))
 			return -1;
 		if ((v = json_get(fn, "description")) && YAJL_IS_STRING(v) &&
@@ -380,16 +379,16 @@ tools(yajl_gen g, yajl_val list)
 		if ((v = json_get(fn, "parameters")) && YAJL_IS_OBJECT(v)) {
 			if (json_gen_value(g, v))
 				return -1;
-		} else if (!OK(yajl_gen_map_open(g)) ||
+		} else if (json_map_open(g) ||
 		    json_kstr(g, "type", "object") ||
-		    json_str(g, "properties") || !OK(yajl_gen_map_open(g)) ||
-		    !OK(yajl_gen_map_close(g)) || !OK(yajl_gen_map_close(g))) {
+		    json_str(g, "properties") || json_map_open(g) ||
+		    json_map_close(g) || json_map_close(g)) {
 			return -1;
 		}
-		if (!OK(yajl_gen_map_close(g)))
+		if (json_map_close(g))
 			return -1;
 	}
-	return OK(yajl_gen_array_close(g)) ? 0 : -1;
+	return json_array_close(g) == 0 ? 0 : -1;
 }
 
 /* tool_choice: auto, required (any), none, or a named function. */
@@ -414,13 +413,13 @@ tool_choice(yajl_gen g, yajl_val tc, int no_parallel, struct claude_err *e)
 		return bad(e, "tool_choice", "tool_choice must be auto, "
 		    "required, none or a named function");
 	}
-	if (json_str(g, "tool_choice") || !OK(yajl_gen_map_open(g)) ||
+	if (json_str(g, "tool_choice") || json_map_open(g) ||
 	    json_kstr(g, "type", type) || (name && json_kstr(g, "name", name)))
 		return -1;
 	if (no_parallel && strcmp(type, "none") &&
 	    json_kbool(g, "disable_parallel_tool_use", 1))
 		return -1;
-	return OK(yajl_gen_map_close(g)) ? 0 : -1;
+	return json_map_close(g) == 0 ? 0 : -1;
 }
 
 /* The Bedrock body for an OpenAI chat request. 0, -1 when out of memory,
@@ -478,7 +477,7 @@ claude_request(yajl_gen g, yajl_val req, const struct resolved *r,
 	}
 	if (max_tokens > cap)
 		max_tokens = cap;
-	if (!OK(yajl_gen_map_open(g)) ||
+	if (json_map_open(g) ||
 	    json_kstr(g, "anthropic_version", BEDROCK_VERSION) ||
 	    json_kint(g, "max_tokens", max_tokens))
 		goto out;
@@ -499,16 +498,16 @@ claude_request(yajl_gen g, yajl_val req, const struct resolved *r,
 		if (json_str(g, "top_p") || json_gen_value(g, v))
 			goto out;
 	}
-	if (budget && (json_str(g, "thinking") || !OK(yajl_gen_map_open(g)) ||
+	if (budget && (json_str(g, "thinking") || json_map_open(g) ||
 	    json_kstr(g, "type", "enabled") ||
 	    json_kint(g, "budget_tokens", budget) ||
-	    !OK(yajl_gen_map_close(g))))
+	    json_map_close(g)))
 		goto out;
 	v = json_get(req, "stop");
 	if (YAJL_IS_STRING(v)) {
 		if (json_str(g, "stop_sequences") ||
-		    !OK(yajl_gen_array_open(g)) || json_str(g, v->u.string) ||
-		    !OK(yajl_gen_array_close(g)))
+		    json_array_open(g) || json_str(g, v->u.string) ||
+		    json_array_close(g))
 			goto out;
 	} else if (YAJL_IS_ARRAY(v) && v->u.array.len > 0) {
 		if (json_str(g, "stop_sequences") || json_gen_value(g, v))
@@ -526,10 +525,10 @@ claude_request(yajl_gen g, yajl_val req, const struct resolved *r,
 	}
 	v = json_get(req, "user");
 	if (YAJL_IS_STRING(v) && (json_str(g, "metadata") ||
-	    !OK(yajl_gen_map_open(g)) || json_kstr(g, "user_id", v->u.string) ||
-	    !OK(yajl_gen_map_close(g))))
+	    json_map_open(g) || json_kstr(g, "user_id", v->u.string) ||
+	    json_map_close(g)))
 		goto out;
-	rc = OK(yajl_gen_map_close(g)) ? 0 : -1;
+	rc = json_map_close(g) == 0 ? 0 : -1;
 out:
 	buf_free(&sys);
 	return rc;
@@ -550,15 +549,15 @@ static int
 gen_usage(yajl_gen g, long long in, long long cread, long long cwrite,
     long long out)
 {
-	return json_str(g, "usage") || !OK(yajl_gen_map_open(g)) ||
+	return json_str(g, "usage") || json_map_open(g) ||
 	    json_kint(g, "prompt_tokens", json_sum(json_sum(in, cread),
 	    cwrite)) || json_kint(g, "completion_tokens", out) ||
 	    json_kint(g, "total_tokens", json_sum(json_sum(json_sum(in,
 	    cread), cwrite), out)) ||
 	    json_str(g, "prompt_tokens_details") ||
-	    !OK(yajl_gen_map_open(g)) || json_kint(g, "cached_tokens", cread) ||
+	    json_map_open(g) || json_kint(g, "cached_tokens", cread) ||
 	    json_kint(g, "cache_creation_tokens", cwrite) ||
-	    !OK(yajl_gen_map_close(g)) || !OK(yajl_gen_map_close(g)) ? -1 : 0;
+	    json_map_close(g) || json_map_close(g) ? -1 : 0;
 }
 
 /* The arguments of a tool call: its input as JSON text. */
@@ -572,8 +571,8 @@ gen_arguments(yajl_gen g, yajl_val input)
 	buf_init(&b, 0);
 	if ((ig = json_gen()) == NULL)
 		return -1;
-	if (input ? json_gen_value(ig, input) : !OK(yajl_gen_map_open(ig)) ||
-	    !OK(yajl_gen_map_close(ig))) {
+	if (input ? json_gen_value(ig, input) : json_map_open(ig) ||
+	    json_map_close(ig)) {
 		yajl_gen_free(ig);
 		return -1;
 	}
@@ -616,25 +615,25 @@ claude_answer(struct buf *out, yajl_val msg, long long created)
 			ntools++;
 	}
 	v = json_get(msg, "id");
-	if (!OK(yajl_gen_map_open(g)) || json_kstr(g, "id",
+	if (json_map_open(g) || json_kstr(g, "id",
 	    YAJL_IS_STRING(v) ? v->u.string : "msg") ||
 	    json_kstr(g, "object", "chat.completion") ||
 	    json_kint(g, "created", created))
 		goto out;
 	v = json_get(msg, "model");
 	if (json_kstr(g, "model", YAJL_IS_STRING(v) ? v->u.string : "claude") ||
-	    json_str(g, "choices") || !OK(yajl_gen_array_open(g)) ||
-	    !OK(yajl_gen_map_open(g)) || json_kint(g, "index", 0) ||
-	    json_str(g, "message") || !OK(yajl_gen_map_open(g)) ||
+	    json_str(g, "choices") || json_array_open(g) ||
+	    json_map_open(g) || json_kint(g, "index", 0) ||
+	    json_str(g, "message") || json_map_open(g) ||
 	    json_kstr(g, "role", "assistant") || json_str(g, "content") ||
 	    (text.len || !ntools ? json_strn(g, buf_cstr(&text), text.len) :
-	    !OK(yajl_gen_null(g))))
+	    json_null(g)))
 		goto out;
 	if (think.len && (json_str(g, "reasoning_content") ||
 	    json_strn(g, think.data, think.len)))
 		goto out;
 	if (ntools) {
-		if (json_str(g, "tool_calls") || !OK(yajl_gen_array_open(g)))
+		if (json_str(g, "tool_calls") || json_array_open(g))
 			goto out;
 		for (i = 0; i < content->u.array.len; i++) {
 			b = content->u.array.values[i];
@@ -643,31 +642,31 @@ claude_answer(struct buf *out, yajl_val msg, long long created)
 			    strcmp(v->u.string, "tool_use") != 0)
 				continue;
 			v = json_get(b, "id");
-			if (!OK(yajl_gen_map_open(g)) || json_kstr(g, "id",
+			if (json_map_open(g) || json_kstr(g, "id",
 			    YAJL_IS_STRING(v) ? v->u.string : "") ||
 			    json_kstr(g, "type", "function") ||
 			    json_str(g, "function") ||
-			    !OK(yajl_gen_map_open(g)))
+			    json_map_open(g))
 				goto out;
 			v = json_get(b, "name");
 			if (json_kstr(g, "name", YAJL_IS_STRING(v) ?
 			    v->u.string : "") || json_str(g, "arguments") ||
 			    gen_arguments(g, json_get(b, "input")) ||
-			    !OK(yajl_gen_map_close(g)) ||
-			    !OK(yajl_gen_map_close(g)))
+			    json_map_close(g) ||
+			    json_map_close(g))
 				goto out;
 		}
-		if (!OK(yajl_gen_array_close(g)))
+		if (json_array_close(g))
 			goto out;
 	}
 	v = json_get(msg, "stop_reason");
-	if (!OK(yajl_gen_map_close(g)) || json_kstr(g, "finish_reason",
+	if (json_map_close(g) || json_kstr(g, "finish_reason",
 	    claude_finish_reason(YAJL_IS_STRING(v) ? v->u.string : NULL)) ||
-	    !OK(yajl_gen_map_close(g)) || !OK(yajl_gen_array_close(g)) ||
+	    json_map_close(g) || json_array_close(g) ||
 	    gen_usage(g, int_at(usage, "input_tokens"),
 	    int_at(usage, "cache_read_input_tokens"),
 	    int_at(usage, "cache_creation_input_tokens"),
-	    int_at(usage, "output_tokens")) || !OK(yajl_gen_map_close(g)))
+	    int_at(usage, "output_tokens")) || json_map_close(g))
 		goto out;
 	rc = json_take(g, out);
 	g = NULL;
@@ -694,13 +693,13 @@ claude_stream_init(struct claude_stream *s, long long created)
 static int
 chunk_open(yajl_gen g, struct claude_stream *s)
 {
-	return !OK(yajl_gen_map_open(g)) || json_kstr(g, "id", s->id) ||
+	return json_map_open(g) || json_kstr(g, "id", s->id) ||
 	    json_kstr(g, "object", "chat.completion.chunk") ||
 	    json_kint(g, "created", s->created) ||
 	    json_kstr(g, "model", s->model) || json_str(g, "choices") ||
-	    !OK(yajl_gen_array_open(g)) || !OK(yajl_gen_map_open(g)) ||
+	    json_array_open(g) || json_map_open(g) ||
 	    json_kint(g, "index", 0) || json_str(g, "delta") ||
-	    !OK(yajl_gen_map_open(g)) ? -1 : 0;
+	    json_map_open(g) ? -1 : 0;
 }
 
 static int
@@ -709,10 +708,10 @@ chunk_close(yajl_gen g, const char *finish, claude_chunk_fn fn, void *arg)
 	const unsigned char	*p;
 	size_t			 n;
 
-	if (!OK(yajl_gen_map_close(g)) || json_kstr(g, "finish_reason",
-	    finish) || !OK(yajl_gen_map_close(g)) ||
-	    !OK(yajl_gen_array_close(g)) || !OK(yajl_gen_map_close(g)) ||
-	    !OK(yajl_gen_get_buf(g, &p, &n)))
+	if (json_map_close(g) || json_kstr(g, "finish_reason",
+	    finish) || json_map_close(g) ||
+	    json_array_close(g) || json_map_close(g) ||
+	    json_buf(g, &p, &n))
 		return -1;
 	return fn(arg, (const char *)p, n);
 }
@@ -724,13 +723,13 @@ usage_chunk(yajl_gen g, struct claude_stream *s, claude_chunk_fn fn,
 	const unsigned char	*p;
 	size_t			 n;
 
-	if (!OK(yajl_gen_map_open(g)) || json_kstr(g, "id", s->id) ||
+	if (json_map_open(g) || json_kstr(g, "id", s->id) ||
 	    json_kstr(g, "object", "chat.completion.chunk") ||
 	    json_kint(g, "created", s->created) ||
 	    json_kstr(g, "model", s->model) || json_str(g, "choices") ||
-	    !OK(yajl_gen_array_open(g)) || !OK(yajl_gen_array_close(g)) ||
+	    json_array_open(g) || json_array_close(g) ||
 	    gen_usage(g, s->input, s->cache_read, s->cache_write, s->output) ||
-	    !OK(yajl_gen_map_close(g)) || !OK(yajl_gen_get_buf(g, &p, &n)))
+	    json_map_close(g) || json_buf(g, &p, &n))
 		return -1;
 	return fn(arg, (const char *)p, n);
 }
@@ -784,20 +783,20 @@ claude_event(struct claude_stream *s, yajl_val ev, claude_chunk_fn fn,
 			s->tool_of[bi] = ++s->tools;
 			v = json_get(block, "id");
 			rc = chunk_open(g, s) || json_str(g, "tool_calls") ||
-			    !OK(yajl_gen_array_open(g)) ||
-			    !OK(yajl_gen_map_open(g)) ||
+			    json_array_open(g) ||
+			    json_map_open(g) ||
 			    json_kint(g, "index", s->tools - 1) ||
 			    json_kstr(g, "id", YAJL_IS_STRING(v) ?
 			    v->u.string : "") ||
 			    json_kstr(g, "type", "function") ||
 			    json_str(g, "function") ||
-			    !OK(yajl_gen_map_open(g));
+			    json_map_open(g);
 			v = json_get(block, "name");
 			rc = rc || json_kstr(g, "name", YAJL_IS_STRING(v) ?
 			    v->u.string : "") || json_kstr(g, "arguments", "") ||
-			    !OK(yajl_gen_map_close(g)) ||
-			    !OK(yajl_gen_map_close(g)) ||
-			    !OK(yajl_gen_array_close(g)) ? -1 :
+			    json_map_close(g) ||
+			    json_map_close(g) ||
+			    json_array_close(g) ? -1 :
 			    chunk_close(g, NULL, fn, arg);
 		}
 	} else if (strcmp(t, "content_block_delta") == 0) {
@@ -819,16 +818,16 @@ claude_event(struct claude_stream *s, yajl_val ev, claude_chunk_fn fn,
 		    bi < CLAUDE_BLOCKS && s->tool_of[bi] &&
 		    YAJL_IS_STRING(json_get(delta, "partial_json")))
 			rc = chunk_open(g, s) || json_str(g, "tool_calls") ||
-			    !OK(yajl_gen_array_open(g)) ||
-			    !OK(yajl_gen_map_open(g)) ||
+			    json_array_open(g) ||
+			    json_map_open(g) ||
 			    json_kint(g, "index", s->tool_of[bi] - 1) ||
 			    json_str(g, "function") ||
-			    !OK(yajl_gen_map_open(g)) ||
+			    json_map_open(g) ||
 			    json_kstr(g, "arguments", json_get(delta,
 			    "partial_json")->u.string) ||
-			    !OK(yajl_gen_map_close(g)) ||
-			    !OK(yajl_gen_map_close(g)) ||
-			    !OK(yajl_gen_array_close(g)) ? -1 :
+			    json_map_close(g) ||
+			    json_map_close(g) ||
+			    json_array_close(g) ? -1 :
 			    chunk_close(g, NULL, fn, arg);
 	} else if (strcmp(t, "message_delta") == 0) {
 		v = json_get(json_get(ev, "usage"), "output_tokens");

@@ -34,7 +34,6 @@ struct msgs {
 
 static const char *const terminal[] = { "message_stop", NULL };
 
-#define OK(x)	((x) == yajl_gen_status_ok)
 
 /* --- the Bedrock body --- */
 
@@ -65,7 +64,7 @@ gen_messages_folded(yajl_gen g, yajl_val msgs, const char *sys)
 	size_t		 i, k, done = 0;
 	int		 rc = 0;
 
-	if (!OK(yajl_gen_array_open(g)))
+	if (json_array_open(g))
 		return -1;
 	buf_init(&b, 0);
 	for (i = 0; rc == 0 && i < msgs->u.array.len; i++) {
@@ -83,7 +82,7 @@ gen_messages_folded(yajl_gen g, yajl_val msgs, const char *sys)
 			rc = -1;
 			break;
 		}
-		rc = OK(yajl_gen_map_open(g)) ? 0 : -1;
+		rc = json_map_open(g) == 0 ? 0 : -1;
 		for (k = 0; rc == 0 && k < m->u.object.len; k++) {
 			const char *key = m->u.object.keys[k];
 			yajl_val v = m->u.object.values[k];
@@ -112,25 +111,25 @@ gen_messages_folded(yajl_gen g, yajl_val msgs, const char *sys)
 					b.len -= 2;	/* no blank line */
 					first = content;
 				}
-				rc = rc || !OK(yajl_gen_array_open(g)) ||
-				    !OK(yajl_gen_map_open(g)) ||
+				rc = rc || json_array_open(g) ||
+				    json_map_open(g) ||
 				    json_kstr(g, "type", "text") ||
 				    json_str(g, "text") ||
 				    json_strn(g, b.data, b.len) ||
-				    !OK(yajl_gen_map_close(g));
+				    json_map_close(g);
 				for (size_t j = first ? 0 : 1; rc == 0 &&
 				    j < content->u.array.len; j++)
 					rc = json_gen_value(g,
 					    content->u.array.values[j]);
-				rc = rc || !OK(yajl_gen_array_close(g));
+				rc = rc || json_array_close(g);
 			} else if (rc == 0) {
 				rc = json_gen_value(g, v);
 			}
 		}
-		rc = rc || !OK(yajl_gen_map_close(g));
+		rc = rc || json_map_close(g);
 	}
 	buf_free(&b);
-	return rc == 0 && OK(yajl_gen_array_close(g)) ? 0 : -1;
+	return rc == 0 && json_array_close(g) == 0 ? 0 : -1;
 }
 
 /* anthropic-beta: a, b -> "anthropic_beta": ["a", "b"] */
@@ -140,7 +139,7 @@ gen_beta(yajl_gen g, const char *beta)
 	const char	*p = beta, *e;
 	size_t		 n;
 
-	if (json_str(g, "anthropic_beta") || !OK(yajl_gen_array_open(g)))
+	if (json_str(g, "anthropic_beta") || json_array_open(g))
 		return -1;
 	while (*p) {
 		p += strspn(p, " \t,");
@@ -151,7 +150,7 @@ gen_beta(yajl_gen g, const char *beta)
 			return -1;
 		p += n;
 	}
-	return OK(yajl_gen_array_close(g)) ? 0 : -1;
+	return json_array_close(g) == 0 ? 0 : -1;
 }
 
 static int
@@ -171,7 +170,7 @@ body_build(struct msgs *m)
 		return -1;
 	if (fold && system_text(json_get(req, "system"), &sys) == -1)
 		rc = -1;
-	if (rc || !OK(yajl_gen_map_open(g)) ||
+	if (rc || json_map_open(g) ||
 	    json_kstr(g, "anthropic_version", BEDROCK_VERSION))
 		rc = -1;
 	for (i = 0; rc == 0 && i < req->u.object.len; i++) {
@@ -200,7 +199,7 @@ body_build(struct msgs *m)
 	}
 	if (rc == 0 && beta && gen_beta(g, beta))
 		rc = -1;
-	if (rc == 0 && OK(yajl_gen_map_close(g))) {
+	if (rc == 0 && json_map_close(g) == 0) {
 		buf_free(&sys);
 		return json_take(g, &m->body);
 	}
@@ -244,12 +243,12 @@ emit_as_events(struct relay *relay, yajl_val msg)
 				buf_init(&out, 0);
 				if ((g = json_gen()) == NULL)
 					return;
-				rc = !OK(yajl_gen_map_open(g)) ||
+				rc = json_map_open(g) ||
 				    json_kstr(g, "type", "content_block_start") ||
 				    json_kint(g, "index", (long long)i) ||
 				    json_str(g, "content_block") ||
 				    json_gen_value(g, b) ||
-				    !OK(yajl_gen_map_close(g)) ||
+				    json_map_close(g) ||
 				    json_take(g, &out) ? -1 : relay_emit(relay,
 				    "content_block_start", out.data, out.len);
 				buf_free(&out);
@@ -268,35 +267,35 @@ emit_as_events(struct relay *relay, yajl_val msg)
 		if ((g = json_gen()) == NULL)
 			return;
 		if (step == 0) {
-			rc = !OK(yajl_gen_map_open(g)) ||
+			rc = json_map_open(g) ||
 			    json_kstr(g, "type", "message_start") ||
-			    json_str(g, "message") || !OK(yajl_gen_map_open(g));
+			    json_str(g, "message") || json_map_open(g);
 			for (k = 0; rc == 0 && k < msg->u.object.len; k++) {
 				const char *key = msg->u.object.keys[k];
 
 				if (strcmp(key, "content") == 0)
 					rc = json_str(g, key) ||
-					    !OK(yajl_gen_array_open(g)) ||
-					    !OK(yajl_gen_array_close(g));
+					    json_array_open(g) ||
+					    json_array_close(g);
 				else
 					rc = json_str(g, key) ||
 					    json_gen_value(g,
 					    msg->u.object.values[k]);
 			}
-			rc = rc || !OK(yajl_gen_map_close(g)) ||
-			    !OK(yajl_gen_map_close(g)) || json_take(g, &out) ?
+			rc = rc || json_map_close(g) ||
+			    json_map_close(g) || json_take(g, &out) ?
 			    -1 : relay_emit(relay, "message_start", out.data, out.len);
 		} else {
 			v = json_get(msg, "stop_reason");
-			rc = !OK(yajl_gen_map_open(g)) ||
+			rc = json_map_open(g) ||
 			    json_kstr(g, "type", "message_delta") ||
-			    json_str(g, "delta") || !OK(yajl_gen_map_open(g)) ||
+			    json_str(g, "delta") || json_map_open(g) ||
 			    json_str(g, "stop_reason") || json_gen_value(g, v) ||
 			    json_str(g, "stop_sequence") ||
 			    json_gen_value(g, json_get(msg, "stop_sequence")) ||
-			    !OK(yajl_gen_map_close(g)) || json_str(g, "usage") ||
+			    json_map_close(g) || json_str(g, "usage") ||
 			    json_gen_value(g, json_get(msg, "usage")) ||
-			    !OK(yajl_gen_map_close(g)) || json_take(g, &out) ?
+			    json_map_close(g) || json_take(g, &out) ?
 			    -1 : relay_emit(relay, "message_delta", out.data, out.len);
 			if (rc == 0)
 				rc = relay_emit(relay, "message_stop",

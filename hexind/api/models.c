@@ -13,11 +13,11 @@
 static int
 model_gen(yajl_gen g, const struct model *m)
 {
-	return yajl_gen_map_open(g) || json_kstr(g, "id", m->id) ||
+	return json_map_open(g) || json_kstr(g, "id", m->id) ||
 	    json_kstr(g, "object", "model") ||
 	    json_kint(g, "created", m->created) ||
 	    json_kstr(g, "owned_by", m->owned_by) ||
-	    yajl_gen_map_close(g) ? -1 : 0;
+	    json_map_close(g) ? -1 : 0;
 }
 
 /* Loads the table or answers 500; the operator finds why in the log. */
@@ -65,11 +65,11 @@ api_models_list(struct exchange *c)
 		reply_error(c, 500, NULL, "out of memory");
 		return;
 	}
-	rc = yajl_gen_map_open(g) || json_kstr(g, "object", "list") ||
-	    json_str(g, "data") || yajl_gen_array_open(g);
+	rc = json_map_open(g) || json_kstr(g, "object", "list") ||
+	    json_str(g, "data") || json_array_open(g);
 	for (i = 0; rc == 0 && i < m.nmodels; i++)
 		rc = model_gen(g, &m.models[i]);
-	rc = rc || yajl_gen_array_close(g) || yajl_gen_map_close(g);
+	rc = rc || json_array_close(g) || json_map_close(g);
 	gen_reply(c, g, rc);
 	models_free(&m);
 }
@@ -139,10 +139,10 @@ api_health(struct exchange *c)
 		reply_error(c, 500, NULL, "out of memory");
 		return;
 	}
-	gen_reply(c, g, yajl_gen_map_open(g) ||
+	gen_reply(c, g, json_map_open(g) ||
 	    json_kstr(g, "status", "healthy") ||
 	    json_kstr(g, "version", HEXIND_VERSION) ||
 	    json_kbool(g, "credentials", c->conf->app_id != NULL) ||
 	    json_kstr(g, "token", token_state_name(token_state(c->conf))) ||
-	    yajl_gen_map_close(g));
+	    json_map_close(g));
 }

@@ -43,14 +43,14 @@ emit_error(struct resp *r, int status, const char *msg)
 	buf_init(&e, 0);
 	if ((g = json_gen()) == NULL)
 		return;
-	if (yajl_gen_map_open(g) || json_kstr(g, "type", "error") ||
+	if (json_map_open(g) || json_kstr(g, "type", "error") ||
 	    json_kstr(g, "code", code) || json_kstr(g, "message", msg) ||
 	    json_knull(g, "param") ||
 	    json_kint(g, "sequence_number", r->relay.seq + 1) ||
-	    json_str(g, "error") || yajl_gen_map_open(g) ||
+	    json_str(g, "error") || json_map_open(g) ||
 	    json_kstr(g, "type", "server_error") ||
 	    json_kstr(g, "code", code) || json_kstr(g, "message", msg) ||
-	    yajl_gen_map_close(g) || yajl_gen_map_close(g)) {
+	    json_map_close(g) || json_map_close(g)) {
 		yajl_gen_free(g);
 		return;
 	}
@@ -74,10 +74,10 @@ emit_as_events(struct relay *relay, yajl_val response)
 		buf_init(&b, 0);
 		if ((g = json_gen()) == NULL)
 			return;
-		if (yajl_gen_map_open(g) || json_kstr(g, "type", names[k]) ||
+		if (json_map_open(g) || json_kstr(g, "type", names[k]) ||
 		    json_kint(g, "sequence_number", k) ||
 		    json_str(g, "response") || json_gen_value(g, response) ||
-		    yajl_gen_map_close(g)) {
+		    json_map_close(g)) {
 			yajl_gen_free(g);
 			return;
 		}

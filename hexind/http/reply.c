@@ -69,18 +69,18 @@ error_body_param(struct buf *out, enum api api, int status,
 	if ((g = json_gen()) == NULL)
 		return -1;
 	if (api == API_ANTHROPIC)
-		rc = yajl_gen_map_open(g) || json_kstr(g, "type", "error") ||
-		    json_str(g, "error") || yajl_gen_map_open(g) ||
+		rc = json_map_open(g) || json_kstr(g, "type", "error") ||
+		    json_str(g, "error") || json_map_open(g) ||
 		    json_kstr(g, "type", k->anthropic_type) ||
 		    json_kstr(g, "message", message) ||
-		    yajl_gen_map_close(g) || yajl_gen_map_close(g);
+		    json_map_close(g) || json_map_close(g);
 	else
-		rc = yajl_gen_map_open(g) || json_str(g, "error") ||
-		    yajl_gen_map_open(g) || json_kstr(g, "message", message) ||
+		rc = json_map_open(g) || json_str(g, "error") ||
+		    json_map_open(g) || json_kstr(g, "message", message) ||
 		    json_kstr(g, "type", k->openai_type) ||
 		    json_kstr(g, "param", param) ||
 		    json_kstr(g, "code", code ? code : k->openai_code) ||
-		    yajl_gen_map_close(g) || yajl_gen_map_close(g);
+		    json_map_close(g) || json_map_close(g);
 	if (rc) {
 		yajl_gen_free(g);
 		return -1;
@@ -238,8 +238,8 @@ static int reply_verror(struct exchange *, int, const char *, const char *,
     __attribute__((format(printf, 6, 0)));
 
 static int
-reply_verror(struct exchange *c, int status, const char *code, const char *param,
-    const char *extra, const char *fmt, va_list ap)
+reply_verror(struct exchange *c, int status, const char *code,
+    const char *param, const char *extra, const char *fmt, va_list ap)
 {
 	char		 msg[1024];
 	struct buf	 b;

@@ -58,6 +58,58 @@ json_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+#define GEN(x)	((x) == yajl_gen_status_ok ? 0 : -1)
+
+int
+json_map_open(yajl_gen g)
+{
+	return GEN(yajl_gen_map_open(g));
+}
+
+int
+json_map_close(yajl_gen g)
+{
+	return GEN(yajl_gen_map_close(g));
+}
+
+int
+json_array_open(yajl_gen g)
+{
+	return GEN(yajl_gen_array_open(g));
+}
+
+int
+json_array_close(yajl_gen g)
+{
+	return GEN(yajl_gen_array_close(g));
+}
+
+int
+json_null(yajl_gen g)
+{
+	return GEN(yajl_gen_null(g));
+}
+
+int
+json_int(yajl_gen g, long long v)
+{
+	return GEN(yajl_gen_integer(g, v));
+}
+
+/* A number as its text: numbers pass through verbatim, never a double. */
+int
+json_number(yajl_gen g, const char *p, size_t n)
+{
+	return GEN(yajl_gen_number(g, p, n));
+}
+
+/* What the generator holds, without taking it. */
+int
+json_buf(yajl_gen g, const unsigned char **p, size_t *n)
+{
+	return GEN(yajl_gen_get_buf(g, p, n));
+}
+
 int
 json_strn(yajl_gen g, const char *s, size_t n)
 {
@@ -67,7 +119,7 @@ json_strn(yajl_gen g, const char *s, size_t n)
 	int			 rc;
 
 	if (json_utf8_valid(s, n))
-		return yajl_gen_string(g, p, n) == yajl_gen_status_ok ? 0 : -1;
+		return GEN(yajl_gen_string(g, p, n));
 	buf_init(&b, 0);
 	while (i < n) {
 		if ((l = utf8_seq(p + i, n - i)) == 0) {
@@ -82,8 +134,8 @@ json_strn(yajl_gen g, const char *s, size_t n)
 			return -1;
 		}
 	}
-	rc = yajl_gen_string(g, (const unsigned char *)buf_cstr(&b), b.len) ==
-	    yajl_gen_status_ok ? 0 : -1;
+	rc = GEN(yajl_gen_string(g, (const unsigned char *)buf_cstr(&b),
+	    b.len));
 	buf_free(&b);
 	return rc;
 }
@@ -92,7 +144,7 @@ int
 json_str(yajl_gen g, const char *s)
 {
 	if (s == NULL)
-		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
+		return GEN(yajl_gen_null(g));
 	return json_strn(g, s, strlen(s));
 }
 
@@ -105,22 +157,19 @@ json_kstr(yajl_gen g, const char *k, const char *v)
 int
 json_kint(yajl_gen g, const char *k, long long v)
 {
-	return json_str(g, k) ||
-	    yajl_gen_integer(g, v) != yajl_gen_status_ok ? -1 : 0;
+	return json_str(g, k) || json_int(g, v) ? -1 : 0;
 }
 
 int
 json_kbool(yajl_gen g, const char *k, int v)
 {
-	return json_str(g, k) ||
-	    yajl_gen_bool(g, v) != yajl_gen_status_ok ? -1 : 0;
+	return json_str(g, k) || GEN(yajl_gen_bool(g, v)) ? -1 : 0;
 }
 
 int
 json_knull(yajl_gen g, const char *k)
 {
-	return json_str(g, k) ||
-	    yajl_gen_null(g) != yajl_gen_status_ok ? -1 : 0;
+	return json_str(g, k) || json_null(g) ? -1 : 0;
 }
 
 /* Moves what g generated into out and frees g. */
@@ -131,7 +180,7 @@ json_take(yajl_gen g, struct buf *out)
 	size_t			 n;
 	int			 rc = -1;
 
-	if (yajl_gen_get_buf(g, &p, &n) == yajl_gen_status_ok)
+	if (GEN(yajl_gen_get_buf(g, &p, &n)) == 0)
 		rc = buf_add(out, p, n);
 	yajl_gen_free(g);
 	return rc;
@@ -371,34 +420,34 @@ json_gen_value(yajl_gen g, yajl_val v)
 	size_t	 i;
 
 	if (v == NULL)
-		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
+		return GEN(yajl_gen_null(g));
 	switch (v->type) {
 	case yajl_t_string:
 		return json_str(g, v->u.string);
 	case yajl_t_number:
-		return yajl_gen_number(g, v->u.number.r,
-		    strlen(v->u.number.r)) == yajl_gen_status_ok ? 0 : -1;
+		return GEN(yajl_gen_number(g, v->u.number.r,
+		    strlen(v->u.number.r)));
 	case yajl_t_object:
-		if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+		if (GEN(yajl_gen_map_open(g)))
 			return -1;
 		for (i = 0; i < v->u.object.len; i++)
 			if (json_str(g, v->u.object.keys[i]) ||
 			    json_gen_value(g, v->u.object.values[i]))
 				return -1;
-		return yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1;
+		return GEN(yajl_gen_map_close(g));
 	case yajl_t_array:
-		if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+		if (GEN(yajl_gen_array_open(g)))
 			return -1;
 		for (i = 0; i < v->u.array.len; i++)
 			if (json_gen_value(g, v->u.array.values[i]))
 				return -1;
-		return yajl_gen_array_close(g) == yajl_gen_status_ok ? 0 : -1;
+		return GEN(yajl_gen_array_close(g));
 	case yajl_t_true:
-		return yajl_gen_bool(g, 1) == yajl_gen_status_ok ? 0 : -1;
+		return GEN(yajl_gen_bool(g, 1));
 	case yajl_t_false:
-		return yajl_gen_bool(g, 0) == yajl_gen_status_ok ? 0 : -1;
+		return GEN(yajl_gen_bool(g, 0));
 	default:
-		return yajl_gen_null(g) == yajl_gen_status_ok ? 0 : -1;
+		return GEN(yajl_gen_null(g));
 	}
 }
 

@@ -22,7 +22,16 @@ json_sum(long long a, long long b)
 	return r;
 }
 
+/* Every emitter returns 0, or -1 when the generator refused. */
 yajl_gen json_gen(void);
+int	json_map_open(yajl_gen);
+int	json_map_close(yajl_gen);
+int	json_array_open(yajl_gen);
+int	json_array_close(yajl_gen);
+int	json_null(yajl_gen);
+int	json_int(yajl_gen, long long);
+int	json_number(yajl_gen, const char *, size_t);
+int	json_buf(yajl_gen, const unsigned char **, size_t *);
 int	json_str(yajl_gen, const char *);
 int	json_strn(yajl_gen, const char *, size_t);
 int	json_kstr(yajl_gen, const char *key, const char *val);

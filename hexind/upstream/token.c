@@ -218,10 +218,10 @@ cache_write(const struct conf *c, const char *path, const struct token *t)
 	buf_init(&b, 0);
 	if ((g = json_gen()) == NULL)
 		return -1;
-	if (yajl_gen_map_open(g) || json_kstr(g, "app_id", c->app_id) ||
+	if (json_map_open(g) || json_kstr(g, "app_id", c->app_id) ||
 	    json_kstr(g, "user_id", t->user_id) ||
 	    json_kstr(g, "token", t->value) || json_kint(g, "exp", t->exp) ||
-	    yajl_gen_map_close(g) || json_take(g, &b) == -1 ||
+	    json_map_close(g) || json_take(g, &b) == -1 ||
 	    buf_addc(&b, '\n') == -1) {
 		buf_free(&b);
 		return -1;
@@ -316,10 +316,10 @@ login(const struct conf *c, const char *trace, struct token *t, char *err,
 	snprintf(hdr_trace, sizeof(hdr_trace), "X-Trace-Id: %s", trace);
 	buf_init(&body, 0);
 	up_call_init(&u, LOGIN_ANSWER_MAX);
-	if ((g = json_gen()) == NULL || yajl_gen_map_open(g) ||
+	if ((g = json_gen()) == NULL || json_map_open(g) ||
 	    json_kstr(g, "app_id", c->app_id) ||
 	    json_kstr(g, "app_secret", c->app_secret) ||
-	    yajl_gen_map_close(g) || json_take(g, &body) == -1) {
+	    json_map_close(g) || json_take(g, &body) == -1) {
 		snprintf(err, errsz, "out of memory");
 		status = 500;
 		goto out;
