@@ -532,6 +532,18 @@ assert "sig_fake" not in body
 assert text() == "echo: hi" and data[-1] == "[DONE]"'
 }
 
+@test "with HEXIND_THINK_TAGS=yes a stream's thinking arrives as <think> content, closed before the text" {
+	export HEXIND_THINK_TAGS=yes
+	fake_set '{"claude_thinking": true}'
+	chat '{"model":"claude","messages":'"$HI"',"stream":true}'
+	[ "$status" -eq 0 ]
+	verify '
+assert status == 200
+assert not any("reasoning_content" in d for d in deltas()), body
+assert text() == "<think>hmm, thinking</think>echo: hi", text()
+assert data[-1] == "[DONE]"'
+}
+
 @test "a stream's finish chunk carries the mapped finish_reason" {
 	fake_set '{"claude_stop_reason": "max_tokens"}'
 	chat '{"model":"claude","messages":'"$HI"',"stream":true}'

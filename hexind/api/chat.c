@@ -60,6 +60,7 @@ struct chat {
 	struct attempt		 h;
 	const char		*url;
 	const struct buf	*body;
+	struct stream		*last;		/* Bedrock: sent the last chunk */
 	char			 id[128];	/* of the last chunk seen */
 	char			 model[256];
 	char			 created[32];
@@ -360,17 +361,27 @@ deliver(struct stream *s, yajl_val root, yajl_val chunk)
 	return rc;
 }
 
-/* A chunk translated from a Bedrock event, as JSON text. */
+/* A chunk translated from a Bedrock event, in ch->g: sent as it is. The
+ * usage chunk goes out only when asked for and n is 1; with n > 1 it is
+ * held, parsed once, for the sum at the end. */
 static int
-deliver_json(void *arg, const char *json, size_t n)
+claude_emit(void *arg, enum claude_chunk kind)
 {
-	struct stream	*s = arg;
-	char		 err[128];
-	yajl_val	 v;
+	struct stream		*s = arg;
+	struct chat		*ch = s->ch;
+	const unsigned char	*p;
+	char			 err[128];
+	size_t			 n;
 
-	if ((v = json_parse(json, n, err, sizeof(err))) == NULL)
-		return -1;
-	return deliver(s, v, v);
+	ch->last = s;
+	if (kind == CLAUDE_CHUNK || (ch->include_usage && ch->n == 1))
+		return emit_gen(ch);
+	if (ch->include_usage && s->usage == NULL &&
+	    json_buf(ch->g, &p, &n) == 0)
+		s->usage = json_parse((const char *)p, n, err, sizeof(err));
+	yajl_gen_clear(ch->g);
+	yajl_gen_reset(ch->g, NULL);
+	return 0;
 }
 
 /* One upstream event. A non-zero return stops that stream. */
@@ -406,7 +417,11 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 		return 1;
 	}
 	if (s->ch->bedrock) {
-		rc = claude_event(&s->cs, r.payload, deliver_json, s);
+		if ((rc = claude_event(&s->cs, r.payload)) == -1) {
+			/* a chunk half generated: the next starts afresh */
+			yajl_gen_clear(s->ch->g);
+			yajl_gen_reset(s->ch->g, NULL);
+		}
 		s->done = s->cs.stopped;
 		s->finished = s->cs.finished;
 		hexin_result_free(&r);
@@ -611,6 +626,13 @@ emit_usage_sum(struct chat *ch)
 			    "usage");
 	if (nu == 0)
 		return 0;
+	if (ch->bedrock && ch->last) {
+		snprintf(ch->id, sizeof(ch->id), "%s", ch->last->cs.id);
+		snprintf(ch->model, sizeof(ch->model), "%s",
+		    ch->last->cs.model);
+		snprintf(ch->created, sizeof(ch->created), "%lld",
+		    ch->last->cs.created);
+	}
 	if (json_map_open(g) || json_kstr(g, "id", ch->id) ||
 	    json_kstr(g, "object", "chat.completion.chunk"))
 		return -1;
@@ -763,7 +785,10 @@ call_setup(struct attempt *h, size_t i, struct up_call *u)
 	memset(s, 0, sizeof(*s));
 	s->ch = ch;
 	s->base = (int)i;
-	claude_stream_init(&s->cs, (long long)time(NULL));
+	claude_stream_init(&s->cs, (long long)time(NULL), ch->g, claude_emit,
+	    s);
+	s->cs.base = (int)i;
+	s->cs.fold = ch->fold;
 	sse_init(&s->sse, SSE_EVENT_MAX);
 }
 

@@ -681,47 +681,48 @@ out:
 /* --- stream --- */
 
 void
-claude_stream_init(struct claude_stream *s, long long created)
+claude_stream_init(struct claude_stream *s, long long created, yajl_gen g,
+    claude_emit_fn emit, void *arg)
 {
 	memset(s, 0, sizeof(*s));
 	s->created = created;
+	s->g = g;
+	s->emit = emit;
+	s->arg = arg;
 	snprintf(s->model, sizeof(s->model), "claude");
 }
 
 /* Opens a chunk object up to its delta: {"id",...,"choices":[{"index":0,
  * "delta":{ */
 static int
-chunk_open(yajl_gen g, struct claude_stream *s)
+chunk_open(struct claude_stream *s)
 {
+	yajl_gen	 g = s->g;
+
 	return json_map_open(g) || json_kstr(g, "id", s->id) ||
 	    json_kstr(g, "object", "chat.completion.chunk") ||
 	    json_kint(g, "created", s->created) ||
 	    json_kstr(g, "model", s->model) || json_str(g, "choices") ||
 	    json_array_open(g) || json_map_open(g) ||
-	    json_kint(g, "index", 0) || json_str(g, "delta") ||
+	    json_kint(g, "index", s->base) || json_str(g, "delta") ||
 	    json_map_open(g) ? -1 : 0;
 }
 
 static int
-chunk_close(yajl_gen g, const char *finish, claude_chunk_fn fn, void *arg)
+chunk_close(struct claude_stream *s, const char *finish)
 {
-	const unsigned char	*p;
-	size_t			 n;
+	yajl_gen	 g = s->g;
 
-	if (json_map_close(g) || json_kstr(g, "finish_reason",
-	    finish) || json_map_close(g) ||
-	    json_array_close(g) || json_map_close(g) ||
-	    json_buf(g, &p, &n))
+	if (json_map_close(g) || json_kstr(g, "finish_reason", finish) ||
+	    json_map_close(g) || json_array_close(g) || json_map_close(g))
 		return -1;
-	return fn(arg, (const char *)p, n);
+	return s->emit(s->arg, CLAUDE_CHUNK);
 }
 
 static int
-usage_chunk(yajl_gen g, struct claude_stream *s, claude_chunk_fn fn,
-    void *arg)
+usage_chunk(struct claude_stream *s)
 {
-	const unsigned char	*p;
-	size_t			 n;
+	yajl_gen	 g = s->g;
 
 	if (json_map_open(g) || json_kstr(g, "id", s->id) ||
 	    json_kstr(g, "object", "chat.completion.chunk") ||
@@ -729,12 +730,107 @@ usage_chunk(yajl_gen g, struct claude_stream *s, claude_chunk_fn fn,
 	    json_kstr(g, "model", s->model) || json_str(g, "choices") ||
 	    json_array_open(g) || json_array_close(g) ||
 	    gen_usage(g, s->input, s->cache_read, s->cache_write, s->output) ||
-	    json_map_close(g) || json_buf(g, &p, &n))
+	    json_map_close(g))
 		return -1;
-	return fn(arg, (const char *)p, n);
+	return s->emit(s->arg, CLAUDE_USAGE);
 }
 
+/* "content": pre and text as one string. */
 static int
+content(yajl_gen g, const char *pre, const char *text)
+{
+	struct buf	 b;
+	int		 rc;
+
+	if (pre[0] == '\0')
+		return json_kstr(g, "content", text);
+	buf_init(&b, 0);
+	rc = buf_adds(&b, pre) == -1 || buf_adds(&b, text) == -1 ||
+	    json_str(g, "content") || json_strn(g, buf_cstr(&b), b.len);
+	buf_free(&b);
+	return rc ? -1 : 0;
+}
+
+/* A text delta; folding, it ends the reasoning's <think> first. */
+static int
+text_delta(struct claude_stream *s, const char *text)
+{
+	const char	*pre = "";
+
+	if (s->think && text[0]) {
+		pre = "</think>";
+		s->think = 0;
+	}
+	return chunk_open(s) || content(s->g, pre, text) ? -1 :
+	    chunk_close(s, NULL);
+}
+
+/* A thinking delta: the reasoning, or folded, content in <think> tags. */
+static int
+thinking_delta(struct claude_stream *s, const char *text)
+{
+	const char	*pre = s->think ? "" : "<think>";
+
+	if (!s->fold)
+		return chunk_open(s) || json_kstr(s->g, "reasoning_content",
+		    text) ? -1 : chunk_close(s, NULL);
+	if (text[0] == '\0')
+		return chunk_open(s) ? -1 : chunk_close(s, NULL);
+	s->think = 1;
+	return chunk_open(s) || content(s->g, pre, text) ? -1 :
+	    chunk_close(s, NULL);
+}
+
+/* The last chunk of the choice; folding, it closes an open <think>. */
+static int
+finish(struct claude_stream *s, const char *stop_reason)
+{
+	if (chunk_open(s))
+		return -1;
+	if (s->think) {
+		s->think = 0;
+		if (json_kstr(s->g, "content", "</think>"))
+			return -1;
+	}
+	return chunk_close(s, claude_finish_reason(stop_reason));
+}
+
+/* A tool call's first chunk: its id, name and empty arguments. */
+static int
+tool_start(struct claude_stream *s, yajl_val block, long long bi)
+{
+	yajl_gen	 g = s->g;
+	yajl_val	 id = json_get(block, "id"), name = json_get(block, "name");
+
+	s->tool_of[bi] = ++s->tools;
+	return chunk_open(s) || json_str(g, "tool_calls") ||
+	    json_array_open(g) || json_map_open(g) ||
+	    json_kint(g, "index", s->tools - 1) ||
+	    json_kstr(g, "id", YAJL_IS_STRING(id) ? id->u.string : "") ||
+	    json_kstr(g, "type", "function") || json_str(g, "function") ||
+	    json_map_open(g) ||
+	    json_kstr(g, "name", YAJL_IS_STRING(name) ? name->u.string : "") ||
+	    json_kstr(g, "arguments", "") || json_map_close(g) ||
+	    json_map_close(g) || json_array_close(g) ? -1 :
+	    chunk_close(s, NULL);
+}
+
+/* A piece of a tool call's arguments. */
+static int
+tool_delta(struct claude_stream *s, long long bi, const char *json)
+{
+	yajl_gen	 g = s->g;
+
+	return chunk_open(s) || json_str(g, "tool_calls") ||
+	    json_array_open(g) || json_map_open(g) ||
+	    json_kint(g, "index", s->tool_of[bi] - 1) ||
+	    json_str(g, "function") || json_map_open(g) ||
+	    json_kstr(g, "arguments", json) || json_map_close(g) ||
+	    json_map_close(g) || json_array_close(g) ? -1 :
+	    chunk_close(s, NULL);
+}
+
+static void
 event_start(struct claude_stream *s, yajl_val ev)
 {
 	yajl_val	 msg = json_get(ev, "message"), v;
@@ -748,101 +844,65 @@ event_start(struct claude_stream *s, yajl_val ev)
 	s->cache_read = int_at(usage, "cache_read_input_tokens");
 	s->cache_write = int_at(usage, "cache_creation_input_tokens");
 	s->output = int_at(usage, "output_tokens");
-	return 0;
 }
 
 /* Translates one Anthropic stream event into the OpenAI chunks it means,
- * handed to fn. 0, or fn's or a generator's failure. */
+ * each generated into s->g and sent with s->emit. 0, or the emitter's
+ * or a generator's failure. */
 int
-claude_event(struct claude_stream *s, yajl_val ev, claude_chunk_fn fn,
-    void *arg)
+claude_event(struct claude_stream *s, yajl_val ev)
 {
 	yajl_val	 type = json_get(ev, "type"), idx, block, delta, v;
 	const char	*t;
 	long long	 bi;
-	yajl_gen	 g;
-	int		 rc = 0;
 
 	if (!YAJL_IS_STRING(type))
 		return 0;
 	t = type->u.string;
 	idx = json_get(ev, "index");
 	bi = YAJL_IS_INTEGER(idx) ? YAJL_GET_INTEGER(idx) : -1;
-	if ((g = json_gen()) == NULL)
-		return -1;
-	if (strcmp(t, "message_start") == 0) {
-		event_start(s, ev);
-		rc = chunk_open(g, s) || json_kstr(g, "role", "assistant") ||
-		    json_kstr(g, "content", "") ? -1 :
-		    chunk_close(g, NULL, fn, arg);
-	} else if (strcmp(t, "content_block_start") == 0) {
-		block = json_get(ev, "content_block");
-		v = json_get(block, "type");
-		if (YAJL_IS_STRING(v) && strcmp(v->u.string, "tool_use") == 0 &&
-		    bi >= 0 && bi < CLAUDE_BLOCKS) {
-			s->tool_of[bi] = ++s->tools;
-			v = json_get(block, "id");
-			rc = chunk_open(g, s) || json_str(g, "tool_calls") ||
-			    json_array_open(g) ||
-			    json_map_open(g) ||
-			    json_kint(g, "index", s->tools - 1) ||
-			    json_kstr(g, "id", YAJL_IS_STRING(v) ?
-			    v->u.string : "") ||
-			    json_kstr(g, "type", "function") ||
-			    json_str(g, "function") ||
-			    json_map_open(g);
-			v = json_get(block, "name");
-			rc = rc || json_kstr(g, "name", YAJL_IS_STRING(v) ?
-			    v->u.string : "") || json_kstr(g, "arguments", "") ||
-			    json_map_close(g) ||
-			    json_map_close(g) ||
-			    json_array_close(g) ? -1 :
-			    chunk_close(g, NULL, fn, arg);
-		}
-	} else if (strcmp(t, "content_block_delta") == 0) {
+	if (strcmp(t, "content_block_delta") == 0) {
 		delta = json_get(ev, "delta");
 		v = json_get(delta, "type");
 		t = YAJL_IS_STRING(v) ? v->u.string : "";
 		if (strcmp(t, "text_delta") == 0 &&
-		    YAJL_IS_STRING(json_get(delta, "text")))
-			rc = chunk_open(g, s) || json_kstr(g, "content",
-			    json_get(delta, "text")->u.string) ? -1 :
-			    chunk_close(g, NULL, fn, arg);
-		else if (strcmp(t, "thinking_delta") == 0 &&
-		    YAJL_IS_STRING(json_get(delta, "thinking")))
-			rc = chunk_open(g, s) || json_kstr(g,
-			    "reasoning_content", json_get(delta,
-			    "thinking")->u.string) ? -1 :
-			    chunk_close(g, NULL, fn, arg);
-		else if (strcmp(t, "input_json_delta") == 0 && bi >= 0 &&
+		    YAJL_IS_STRING(v = json_get(delta, "text")))
+			return text_delta(s, v->u.string);
+		if (strcmp(t, "thinking_delta") == 0 &&
+		    YAJL_IS_STRING(v = json_get(delta, "thinking")))
+			return thinking_delta(s, v->u.string);
+		if (strcmp(t, "input_json_delta") == 0 && bi >= 0 &&
 		    bi < CLAUDE_BLOCKS && s->tool_of[bi] &&
-		    YAJL_IS_STRING(json_get(delta, "partial_json")))
-			rc = chunk_open(g, s) || json_str(g, "tool_calls") ||
-			    json_array_open(g) ||
-			    json_map_open(g) ||
-			    json_kint(g, "index", s->tool_of[bi] - 1) ||
-			    json_str(g, "function") ||
-			    json_map_open(g) ||
-			    json_kstr(g, "arguments", json_get(delta,
-			    "partial_json")->u.string) ||
-			    json_map_close(g) ||
-			    json_map_close(g) ||
-			    json_array_close(g) ? -1 :
-			    chunk_close(g, NULL, fn, arg);
-	} else if (strcmp(t, "message_delta") == 0) {
+		    YAJL_IS_STRING(v = json_get(delta, "partial_json")))
+			return tool_delta(s, bi, v->u.string);
+		return 0;
+	}
+	if (strcmp(t, "message_start") == 0) {
+		event_start(s, ev);
+		return chunk_open(s) || json_kstr(s->g, "role", "assistant") ||
+		    json_kstr(s->g, "content", "") ? -1 : chunk_close(s, NULL);
+	}
+	if (strcmp(t, "content_block_start") == 0) {
+		block = json_get(ev, "content_block");
+		v = json_get(block, "type");
+		if (YAJL_IS_STRING(v) && strcmp(v->u.string, "tool_use") == 0 &&
+		    bi >= 0 && bi < CLAUDE_BLOCKS)
+			return tool_start(s, block, bi);
+		return 0;
+	}
+	if (strcmp(t, "message_delta") == 0) {
 		v = json_get(json_get(ev, "usage"), "output_tokens");
 		if (YAJL_IS_INTEGER(v))
 			s->output = YAJL_GET_INTEGER(v);
 		v = json_get(json_get(ev, "delta"), "stop_reason");
-		if (YAJL_IS_STRING(v)) {
-			s->finished = 1;
-			rc = chunk_open(g, s) ? -1 : chunk_close(g,
-			    claude_finish_reason(v->u.string), fn, arg);
-		}
-	} else if (strcmp(t, "message_stop") == 0) {
-		s->stopped = 1;
-		rc = usage_chunk(g, s, fn, arg);
+		if (!YAJL_IS_STRING(v))
+			return 0;
+		s->finished = 1;
+		return finish(s, v->u.string);
 	}
-	yajl_gen_free(g);
-	return rc;
+	if (strcmp(t, "message_stop") == 0) {
+		s->stopped = 1;
+		return usage_chunk(s);
+	}
+	return 0;
 }

@@ -20,8 +20,21 @@ struct claude_err {
 	char		 message[512];
 };
 
-/* Where a stream's translation stands. */
+enum claude_chunk { CLAUDE_CHUNK, CLAUDE_USAGE };
+
+/* Sends the chunk the stream's generator holds, and clears it; 0, or -1
+ * to stop. A CLAUDE_USAGE chunk carries the usage and no choice. */
+typedef int (*claude_emit_fn)(void *arg, enum claude_chunk);
+
+/* Where a stream's translation stands, and where its chunks go: each is
+ * generated once, straight into g, the sender's generator. */
 struct claude_stream {
+	yajl_gen	 g;
+	claude_emit_fn	 emit;
+	void		*arg;
+	int		 base;			/* the choice's index */
+	int		 fold;			/* reasoning as <think> content */
+	int		 think;			/* folding: inside <think> */
 	char		 id[128];
 	char		 model[256];
 	long long	 created;
@@ -32,15 +45,12 @@ struct claude_stream {
 	int		 finished;		/* a stop_reason arrived */
 };
 
-/* Receives one OpenAI chunk as JSON text. */
-typedef int (*claude_chunk_fn)(void *arg, const char *json, size_t n);
-
 int	claude_request(yajl_gen, yajl_val req, const struct resolved *,
 	    const char *system_mode, struct claude_err *);
 int	claude_answer(struct buf *out, yajl_val msg, long long created);
-void	claude_stream_init(struct claude_stream *, long long created);
-int	claude_event(struct claude_stream *, yajl_val ev, claude_chunk_fn,
-	    void *arg);
+void	claude_stream_init(struct claude_stream *, long long created,
+	    yajl_gen, claude_emit_fn, void *arg);
+int	claude_event(struct claude_stream *, yajl_val ev);
 const char *claude_finish_reason(const char *stop_reason);
 
 #endif

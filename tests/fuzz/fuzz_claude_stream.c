@@ -17,6 +17,7 @@
 
 struct run {
 	struct claude_stream	 cs;
+	yajl_gen		 g;
 	size_t			 chunks;
 	int			 stopped;
 };
@@ -24,13 +25,19 @@ struct run {
 FUZZ_INITIALIZE_QUIET
 
 static int
-chunk(void *arg, const char *json, size_t n)
+chunk(void *arg, enum claude_chunk kind)
 {
-	struct run	*r = arg;
+	struct run		*r = arg;
+	const unsigned char	*p;
+	size_t			 n;
 
-	FUZZ_CHECK(fuzz_json_valid(json, n));
-	FUZZ_CHECK(n > 0 && json[0] == '{');
+	FUZZ_CHECK(kind == CLAUDE_CHUNK || kind == CLAUDE_USAGE);
+	FUZZ_CHECK(json_buf(r->g, &p, &n) == 0);
+	FUZZ_CHECK(fuzz_json_valid((const char *)p, n));
+	FUZZ_CHECK(n > 0 && p[0] == '{');
 	r->chunks++;
+	yajl_gen_clear(r->g);
+	yajl_gen_reset(r->g, NULL);
 	return 0;
 }
 
@@ -55,8 +62,12 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	memset(&res, 0, sizeof(res));
 	hexin_classify_tree(200, v, &res);
 	if (res.kind == HX_OK && YAJL_IS_OBJECT(res.payload)) {
-		rc = claude_event(&r->cs, res.payload, chunk, r);
+		rc = claude_event(&r->cs, res.payload);
 		FUZZ_CHECK(rc == 0 || rc == -1);
+		if (rc == -1) {
+			yajl_gen_clear(r->g);
+			yajl_gen_reset(r->g, NULL);
+		}
 		FUZZ_CHECK(r->cs.tools >= 0);
 		r->stopped = r->cs.stopped;
 	}
@@ -71,11 +82,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	struct sse	 s;
 
 	memset(&r, 0, sizeof(r));
-	claude_stream_init(&r.cs, CREATED);
+	if ((r.g = json_gen()) == NULL)
+		return 0;
+	claude_stream_init(&r.cs, CREATED, r.g, chunk, &r);
+	r.cs.fold = n > 0 && data[0] & 1;	/* both ways, by the input */
 	sse_init(&s, EVENT_MAX);
 	if (sse_feed(&s, (const char *)data, n, on_event, &r) == 0)
 		(void)sse_finish(&s, on_event, &r);
 	sse_free(&s);
+	yajl_gen_free(r.g);
 	FUZZ_CHECK(strlen(r.cs.id) < sizeof(r.cs.id));
 	FUZZ_CHECK(strlen(r.cs.model) < sizeof(r.cs.model));
 	return 0;
