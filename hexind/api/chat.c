@@ -25,7 +25,6 @@
 #include "upstream/transport.h"
 
 #define N_MAX		128
-#define STREAM_HEADERS	"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
 
 struct chat;
 
@@ -68,35 +67,24 @@ struct chat {
 
 /* --- writing to the client --- */
 
+/* One event's data; the stream's head goes out before the first. */
 static int
-emit_raw(struct chat *ch, const char *p, size_t n)
+emit(struct chat *ch, const char *p, size_t n)
 {
-	struct exchange	*c = ch->c;
-
-	if (!ch->head_sent) {
-		ch->head_sent = 1;
-		if (reply_head(c, 200, "text/event-stream", -1,
-		    STREAM_HEADERS) == -1)
-			return -1;
-	}
-	return reply_write(c, p, n);
+	ch->head_sent = 1;
+	return reply_event(ch->c, NULL, p, n);
 }
 
-/* Writes what ch->g generated as one event: "data: JSON", blank line. */
+/* Sends what ch->g generated as one event, and clears it. */
 static int
 emit_gen(struct chat *ch)
 {
 	const unsigned char	*p;
-	struct buf		 b;
 	size_t			 n;
 	int			 rc = -1;
 
-	buf_init(&b, 0);
-	if (json_buf(ch->g, &p, &n) == 0 &&
-	    buf_add(&b, "data: ", 6) == 0 && buf_add(&b, p, n) == 0 &&
-	    buf_add(&b, "\n\n", 2) == 0)
-		rc = emit_raw(ch, b.data, b.len);
-	buf_free(&b);
+	if (json_buf(ch->g, &p, &n) == 0)
+		rc = emit(ch, (const char *)p, n);
 	yajl_gen_clear(ch->g);
 	yajl_gen_reset(ch->g, NULL);
 	return rc;
@@ -106,15 +94,11 @@ emit_gen(struct chat *ch)
 static void
 emit_error(struct chat *ch, int status, const char *msg)
 {
-	struct buf	 b, e;
+	struct buf	 e;
 
-	buf_init(&b, 0);
 	buf_init(&e, 0);
-	if (error_body(&e, API_OPENAI, status, "upstream_error", msg) == 0 &&
-	    buf_add(&b, "data: ", 6) == 0 && buf_add(&b, e.data, e.len) == 0 &&
-	    buf_add(&b, "\n\n", 2) == 0)
-		(void)emit_raw(ch, b.data, b.len);
-	buf_free(&b);
+	if (error_body(&e, API_OPENAI, status, "upstream_error", msg) == 0)
+		(void)emit(ch, e.data, e.len);
 	buf_free(&e);
 	if (ch->c->status == 200)
 		log_warn("id=%s stream broken after it began: %s", ch->c->id,
@@ -888,7 +872,7 @@ chat_run(struct chat *ch)
 		if (ok && ch->include_usage && ch->n > 1)
 			ok = emit_usage_sum(ch) == 0;
 		if (ok)
-			(void)emit_raw(ch, "data: [DONE]\n\n", 14);
+			(void)emit(ch, "[DONE]", 6);
 		return;
 	}
 	for (i = 0; i < ch->n; i++)

@@ -7,27 +7,12 @@
 #include "api/relay.h"
 #include "http/reply.h"
 
-#define STREAM_HEADERS	"Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n"
-
 /* Writes one event, and the head before the first. */
 int
 relay_emit(struct relay *r, const char *event, const char *data, size_t n)
 {
-	struct buf	 b;
-	int		 rc = -1;
-
-	if (!r->head_sent) {
-		r->head_sent = 1;
-		if (reply_head(r->c, 200, "text/event-stream", -1,
-		    STREAM_HEADERS) == -1)
-			return -1;
-	}
-	buf_init(&b, 0);
-	if (buf_printf(&b, "event: %s\ndata: ", event) == 0 &&
-	    buf_add(&b, data, n) == 0 && buf_add(&b, "\n\n", 2) == 0)
-		rc = reply_write(r->c, b.data, b.len);
-	buf_free(&b);
-	return rc;
+	r->head_sent = 1;
+	return reply_event(r->c, event, data, n);
 }
 
 /* Writes v as one event's data. */

@@ -36,6 +36,7 @@ struct exchange {
 	int			 head_only;	/* HEAD: no body in replies */
 	int			 keep;		/* the connection stays open */
 	int			 chunked;	/* the body goes out chunked */
+	int			 stream_head;	/* an event stream's head is out */
 	int			 keep_max;	/* requests the connection has left */
 	const char		*origin;	/* CORS origin to allow, or NULL */
 	char			 headers[256];	/* more header lines for replies */

@@ -197,6 +197,49 @@ reply_write(struct exchange *c, const char *p, size_t n)
 	return reply_body(c, p, n);
 }
 
+/* The head of an event stream, once: no cache, and no buffering by a
+ * proxy in front (nginx reads X-Accel-Buffering). */
+int
+reply_stream_head(struct exchange *c)
+{
+	if (c->stream_head)
+		return 0;
+	c->stream_head = 1;
+	return reply_head(c, 200, "text/event-stream", -1,
+	    "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n");
+}
+
+/* One server-sent event, written at once after the stream's head: an
+ * "event:" line when event is not NULL, the data as "data:" lines (one
+ * for each of its lines), and the blank line that ends it. */
+int
+reply_event(struct exchange *c, const char *event, const char *data,
+    size_t n)
+{
+	struct buf	 b;
+	const char	*nl;
+	int		 rc = -1;
+
+	if (reply_stream_head(c) == -1)
+		return -1;
+	buf_init(&b, 0);
+	if (event && buf_printf(&b, "event: %s\n", event) == -1)
+		goto out;
+	while ((nl = memchr(data, '\n', n)) != NULL) {
+		if (buf_add(&b, "data: ", 6) == -1 ||
+		    buf_add(&b, data, (size_t)(nl - data) + 1) == -1)
+			goto out;
+		n -= (size_t)(nl - data) + 1;
+		data = nl + 1;
+	}
+	if (buf_add(&b, "data: ", 6) == 0 && buf_add(&b, data, n) == 0 &&
+	    buf_add(&b, "\n\n", 2) == 0)
+		rc = reply_write(c, b.data, b.len);
+out:
+	buf_free(&b);
+	return rc;
+}
+
 /* The same, for a body the tap does not read: the caller closes the
  * tap before the last piece. */
 int

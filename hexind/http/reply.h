@@ -1,4 +1,5 @@
-/* Writing responses: the head every response shares, JSON bodies, and
+/* Writing responses: the head every response shares, JSON bodies, the
+ * events of a stream (the one place that writes server-sent events), and
  * errors in the client API's own shape. */
 #ifndef HEXIND_REPLY_H
 #define HEXIND_REPLY_H
@@ -13,6 +14,9 @@ int	reply(struct exchange *, int status, const char *ctype, const char *body,
 	    size_t n, const char *extra);
 int	reply_json(struct exchange *, int status, const struct buf *);
 int	reply_write(struct exchange *, const char *, size_t);
+int	reply_stream_head(struct exchange *);
+int	reply_event(struct exchange *, const char *event, const char *data,
+	    size_t n);
 int	reply_body(struct exchange *, const char *, size_t);
 int	reply_end(struct exchange *);
 int	reply_error(struct exchange *, int status, const char *code,
