@@ -94,7 +94,7 @@ check_route(const struct conf *c, const char *name)
 {
 	struct models	 m;
 	struct resolved	 r;
-	char		 err[MODELS_ERRSZ];
+	char		 err[MODELS_ERRSZ], url[2048];
 	const struct family *f;
 
 	if (models_load(c, &m, err, sizeof(err)) == -1) {
@@ -109,13 +109,8 @@ check_route(const struct conf *c, const char *name)
 	f = r.family;
 	printf("family=%s route=%s model=%s", f->name,
 	    family_kind_name(f->kind), r.model);
-	if (f->kind == FAMILY_OPENAI)
-		printf(" url=%s/%s/chat/completions", c->base_url, f->path);
-	else if (f->kind == FAMILY_BEDROCK)
-		printf(" url=%s/%s/%s/invoke", c->base_url,
-		    f->path ? f->path : "claude/model", r.model);
-	else
-		printf(" url=%s/chat/completions", f->base_url);
+	if (models_url(c, &r, 0, url, sizeof(url)) == 0)
+		printf(" url=%s", url);
 	printf(" fan_out_n=%s", r.fan_out_n ? "yes" : "no");
 	if (r.max_tokens_cap)
 		printf(" max_tokens_cap=%lld", r.max_tokens_cap);

@@ -703,7 +703,7 @@ body_build(struct chat *ch, struct buf *out)
 	if ((g = json_gen()) == NULL)
 		return -1;
 	if (ch->bedrock) {
-		if ((rc = claude_request(g, req, &ch->r, f->system, &e)) == 0)
+		if ((rc = claude_request(g, req, &ch->r, &e)) == 0)
 			return json_take(g, out);
 		yajl_gen_free(g);
 		if (rc == 400)
@@ -936,20 +936,9 @@ api_chat(struct exchange *c)
 	v = json_get(req, "n");
 	ch.n = ch.r.fan_out_n && YAJL_IS_INTEGER(v) ?
 	    (int)YAJL_GET_INTEGER(v) : 1;
-	snprintf(c->log_route, sizeof(c->log_route), "%s", ch.r.family->kind ==
-	    FAMILY_GATEWAY ? ch.r.family->name : ch.bedrock ? "bedrock" :
-	    ch.r.family->path ? ch.r.family->path : "-");
-	if (ch.r.family->kind == FAMILY_GATEWAY)
-		snprintf(url, sizeof(url), "%s/chat/completions",
-		    ch.r.family->base_url);
-	else if (ch.bedrock)
-		snprintf(url, sizeof(url), "%s/%s/%s/%s", c->conf->base_url,
-		    ch.r.family->path ? ch.r.family->path : "claude/model",
-		    ch.r.model, ch.stream ? "invoke-with-response-stream" :
-		    "invoke");
-	else
-		snprintf(url, sizeof(url), "%s/%s/chat/completions",
-		    c->conf->base_url, ch.r.family->path);
+	snprintf(c->log_route, sizeof(c->log_route), "%s",
+	    models_route_name(&ch.r));
+	(void)models_url(c->conf, &ch.r, ch.stream, url, sizeof(url));
 	ch.st = calloc((size_t)ch.n, sizeof(*ch.st));
 	if (ch.st == NULL || calls_init(&ch.h, c, (size_t)ch.n) == -1 ||
 	    (ch.g = json_gen()) == NULL) {

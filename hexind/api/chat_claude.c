@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/chat_claude.h"
+#include "upstream/bedrock.h"
 #include "lib/json.h"
 
 
@@ -113,10 +114,7 @@ text_block(struct turns *t, const char *text)
 		return 0;	/* Bedrock refuses empty text blocks */
 	buf_init(&b, 0);
 	if (t->fold && strcmp(t->role, "user") == 0) {
-		/* as the Python proxy folded it */
-		if (buf_adds(&b, "[System Instruction: ") == -1 ||
-		    buf_adds(&b, t->fold) == -1 ||
-		    buf_adds(&b, *text ? "]\n\n" : "]") == -1) {
+		if (bedrock_fold(&b, t->fold, *text != '\0') == -1) {
 			buf_free(&b);
 			return -1;
 		}
@@ -426,7 +424,7 @@ tool_choice(yajl_gen g, yajl_val tc, int no_parallel, struct claude_err *e)
  * or 400 with e saying what is wrong. */
 int
 claude_request(yajl_gen g, yajl_val req, const struct resolved *r,
-    const char *system_mode, struct claude_err *e)
+    struct claude_err *e)
 {
 	yajl_val	 msgs = json_get(req, "messages"), v, m;
 	yajl_val	 temp = json_get(req, "temperature");
@@ -434,8 +432,7 @@ claude_request(yajl_gen g, yajl_val req, const struct resolved *r,
 	struct buf	 sys;
 	long long	 max_tokens, cap, budget = 0;
 	size_t		 i;
-	int		 rc = -1, native = system_mode &&
-			    strcmp(system_mode, "native") == 0;
+	int		 rc = -1, native = !bedrock_folds_system(r->family);
 
 	memset(e, 0, sizeof(*e));
 	buf_init(&sys, 0);
@@ -449,7 +446,7 @@ claude_request(yajl_gen g, yajl_val req, const struct resolved *r,
 		    content_text(json_get(m, "content"), &sys) == -1)
 			goto out;
 	}
-	cap = r->max_tokens_cap ? r->max_tokens_cap : 32000;
+	cap = bedrock_cap(r);
 	v = json_get(req, "max_completion_tokens");
 	if (!YAJL_IS_INTEGER(v))
 		v = json_get(req, "max_tokens");

@@ -11,7 +11,6 @@
 #include "lib/buf.h"
 #include "upstream/models.h"
 
-#define BEDROCK_VERSION	"bedrock-2023-05-31"
 #define CLAUDE_BLOCKS	256
 
 /* Why a request cannot be translated: a 400 naming the field. */
@@ -46,7 +45,7 @@ struct claude_stream {
 };
 
 int	claude_request(yajl_gen, yajl_val req, const struct resolved *,
-	    const char *system_mode, struct claude_err *);
+	    struct claude_err *);
 int	claude_answer(struct buf *out, yajl_val msg, long long created);
 void	claude_stream_init(struct claude_stream *, long long created,
 	    yajl_gen, claude_emit_fn, void *arg);

@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "api/body.h"
 #include "api/chat_claude.h"
+#include "upstream/bedrock.h"
 #include "api/calls.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -77,8 +78,7 @@ gen_messages_folded(yajl_gen g, yajl_val msgs, const char *sys)
 		done = 1;
 		content = json_get(m, "content");
 		b.len = 0;
-		if (buf_adds(&b, "[System Instruction: ") == -1 ||
-		    buf_adds(&b, sys) == -1 || buf_adds(&b, "]\n\n") == -1) {
+		if (bedrock_fold(&b, sys, 1) == -1) {
 			rc = -1;
 			break;
 		}
@@ -159,11 +159,10 @@ body_build(struct msgs *m)
 	const char	*beta = http_header(m->c->req, "anthropic-beta");
 	yajl_val	 req = m->req, v;
 	struct buf	 sys;
-	long long	 cap = m->r.max_tokens_cap ? m->r.max_tokens_cap : 32000;
+	long long	 cap = bedrock_cap(&m->r);
 	yajl_gen	 g;
 	size_t		 i;
-	int		 rc = 0, fold = !m->r.family->system ||
-			    strcmp(m->r.family->system, "native") != 0;
+	int		 rc = 0, fold = bedrock_folds_system(m->r.family);
 
 	buf_init(&sys, 0);
 	if ((g = json_gen()) == NULL)
@@ -377,11 +376,10 @@ api_messages(struct exchange *c)
 		goto out;
 	}
 	m->relay.stream = YAJL_IS_TRUE(json_get(req, "stream"));
-	snprintf(m->url, sizeof(m->url), "%s/%s/%s/%s", c->conf->base_url,
-	    m->r.family->path ? m->r.family->path : "claude/model",
-	    m->r.model, m->relay.stream ? "invoke-with-response-stream" :
-	    "invoke");
-	snprintf(c->log_route, sizeof(c->log_route), "bedrock");
+	(void)models_url(c->conf, &m->r, m->relay.stream, m->url,
+	    sizeof(m->url));
+	snprintf(c->log_route, sizeof(c->log_route), "%s",
+	    models_route_name(&m->r));
 	if (body_build(m) == -1 || calls_init(&m->h, c, 1) == -1) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;

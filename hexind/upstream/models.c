@@ -653,3 +653,44 @@ models_resolve(const struct models *m, const char *name, struct resolved *r,
 	}
 	return 0;
 }
+
+/* The URL of r's route, the one place it is built: a chat route under
+ * HITHINK_BASE_URL, a Bedrock route (its streaming route for a stream),
+ * or a gateway's chat completions. -1 when it does not fit. */
+int
+models_url(const struct conf *c, const struct resolved *r, int stream,
+    char *url, size_t n)
+{
+	const struct family	*f = r->family;
+	int			 len;
+
+	switch (f->kind) {
+	case FAMILY_GATEWAY:
+		len = snprintf(url, n, "%s/chat/completions", f->base_url);
+		break;
+	case FAMILY_BEDROCK:
+		len = snprintf(url, n, "%s/%s/%s/%s", c->base_url,
+		    f->path ? f->path : "claude/model", r->model, stream ?
+		    "invoke-with-response-stream" : "invoke");
+		break;
+	default:
+		len = snprintf(url, n, "%s/%s/chat/completions", c->base_url,
+		    f->path);
+		break;
+	}
+	return len < 0 || (size_t)len >= n ? -1 : 0;
+}
+
+/* What the access log's route= says of r: a gateway's family name,
+ * "bedrock", or the chat route's path. */
+const char *
+models_route_name(const struct resolved *r)
+{
+	const struct family	*f = r->family;
+
+	if (f->kind == FAMILY_GATEWAY)
+		return f->name;
+	if (f->kind == FAMILY_BEDROCK)
+		return "bedrock";
+	return f->path ? f->path : "-";
+}

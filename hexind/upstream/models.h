@@ -58,6 +58,9 @@ void	models_free(struct models *);
 const struct model *models_find(const struct models *, const char *id);
 int	models_resolve(const struct models *, const char *name,
 	    struct resolved *, char *err, size_t errsz);
+int	models_url(const struct conf *, const struct resolved *, int stream,
+	    char *url, size_t n);
+const char *models_route_name(const struct resolved *);
 const char *family_kind_name(enum family_kind);
 int	glob_match(const char *pat, const char *s);
 

@@ -13,6 +13,7 @@
  * why; nothing leaks either way. */
 #include "fuzz.h"
 #include "api/chat_claude.h"
+#include "upstream/bedrock.h"
 #include "lib/json.h"
 #include "upstream/models.h"
 
@@ -66,7 +67,7 @@ positive(yajl_val v, long long def)
 }
 
 static void
-translate(yajl_val req, const struct resolved *r, const char *mode)
+translate(yajl_val req, const struct resolved *r)
 {
 	struct claude_err	 e;
 	struct buf		 out;
@@ -75,7 +76,7 @@ translate(yajl_val req, const struct resolved *r, const char *mode)
 
 	if ((g = json_gen()) == NULL)
 		abort();
-	rc = claude_request(g, req, r, mode, &e);
+	rc = claude_request(g, req, r, &e);
 	if (rc == 0) {
 		buf_init(&out, 0);
 		FUZZ_CHECK(json_take(g, &out) == 0);
@@ -93,8 +94,8 @@ translate(yajl_val req, const struct resolved *r, const char *mode)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
-	struct family	 fam;
-	struct resolved	 r;
+	struct family	 fam, other;
+	struct resolved	 r, r2;
 	char		 err[256];
 	yajl_val	 req, v, fv;
 
@@ -126,9 +127,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 		r.max_tokens_cap = fam.max_tokens_cap;
 		snprintf(r.model, sizeof(r.model), "fuzz-model:0");
 	}
-	translate(req, &r, r.family->system);
-	translate(req, &r, r.family->system && strcmp(r.family->system,
-	    "native") == 0 ? "fold" : "native");
+	translate(req, &r);
+	/* and with the family's system prompt the other way */
+	other = *r.family;
+	other.system = bedrock_folds_system(r.family) ? "native" : "fold";
+	r2 = r;
+	r2.family = &other;
+	translate(req, &r2);
 	yajl_tree_free(req);
 	return 0;
 }
