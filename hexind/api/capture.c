@@ -25,7 +25,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "api/capture.h"
-#include "upstream/sse.h"
+#include "upstream/stream.h"
 
 #define LOCK_WAIT_MS	5000
 
@@ -340,9 +340,7 @@ responses_event(struct capture *r, const char *type, yajl_val root)
 	yajl_val	*items, resp;
 	size_t		 n = r->nitems;
 
-	if (strcmp(type, "response.completed") == 0 ||
-	    strcmp(type, "response.incomplete") == 0 ||
-	    strcmp(type, "response.failed") == 0) {
+	if (stream_is_end(stream_end_responses, type)) {
 		resp = json_get(root, "response");
 		r->answer = resp;
 		usage_merge(r, json_get(resp, "usage"));
@@ -386,10 +384,8 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	}
 	t = json_get(root, "type");
 	type = event[0] ? event : YAJL_IS_STRING(t) ? t->u.string : "";
-	if (strcmp(type, "message_stop") == 0 ||
-	    strcmp(type, "response.completed") == 0 ||
-	    strcmp(type, "response.incomplete") == 0 ||
-	    strcmp(type, "response.failed") == 0)
+	if (stream_is_end(stream_end_bedrock, type) ||
+	    stream_is_end(stream_end_responses, type))
 		r->done = 1;
 	if (strcmp(type, "error") == 0) {
 		error_set(r, root);

@@ -20,7 +20,7 @@
 #include "lib/log.h"
 #include "upstream/models.h"
 #include "http/reply.h"
-#include "upstream/sse.h"
+#include "upstream/stream.h"
 #include "upstream/token.h"
 #include "upstream/transport.h"
 
@@ -32,13 +32,10 @@ struct chat;
 struct stream {
 	struct chat	*ch;
 	int		 base;		/* its choices' index in the answer */
-	struct sse	 sse;
-	int		 done;		/* [DONE] arrived */
+	struct stream_read rd;		/* its events as they arrive */
+	int		 done;		/* Bedrock: message_stop arrived */
 	int		 finished;	/* a finish_reason arrived */
 	int		 think;		/* folding: inside <think> */
-	enum hx_kind	 kind;		/* an error event's kind */
-	int		 status;	/* and the status it maps to */
-	char		 error[512];
 	yajl_val	 usage;		/* a held usage chunk (fan-out) */
 	yajl_val	 plain_usage;	/* a plain answer's usage (borrowed) */
 	struct claude_stream cs;	/* Bedrock routes: the translation */
@@ -318,16 +315,6 @@ emit_chunk(struct chat *ch, struct stream *s, yajl_val chunk)
 	return emit_gen(ch);
 }
 
-static void
-stream_fail(struct stream *s, enum hx_kind kind, int status, const char *msg)
-{
-	if (s->error[0])
-		return;
-	s->kind = kind;
-	s->status = status;
-	snprintf(s->error, sizeof(s->error), "%s", msg);
-}
-
 /* Passes on one chunk whose tree is root. With n > 1 and usage asked
  * for, a stream's usage is held (with its tree) for the sum at the end. */
 static int
@@ -369,63 +356,39 @@ claude_emit(void *arg, enum claude_chunk kind)
 }
 
 /* One upstream event. A non-zero return stops that stream. */
+/* An event of the stream, judged: a chat chunk passed on, or a Bedrock
+ * event translated. Non-zero stops the stream. */
 static int
-on_event(void *arg, const char *event, const char *data, size_t n)
+on_event(void *arg, const char *event, const char *data, size_t n,
+    struct hx_result *res)
 {
 	struct stream	*s = arg;
-	struct hx_result r;
-	char		 err[128];
-	yajl_val	 v;
 	int		 rc;
 
 	(void)event;
-	if (n == 6 && memcmp(data, "[DONE]", 6) == 0) {
-		s->done = 1;
-		return 0;
+	(void)data;
+	(void)n;
+	if (!s->ch->bedrock) {
+		rc = deliver(s, res->root, res->payload);
+		res->root = res->payload = NULL;	/* deliver has it */
+		return rc;
 	}
-	if ((v = json_parse(data, n, err, sizeof(err))) == NULL) {
-		stream_fail(s, HX_ERROR, 502, hexin_bad_event(data, n));
-		return 1;
+	if ((rc = claude_event(&s->cs, res->payload)) == -1) {
+		/* a chunk half generated: the next starts afresh */
+		yajl_gen_clear(s->ch->g);
+		yajl_gen_reset(s->ch->g, NULL);
 	}
-	if (hexin_is_ping(v)) {
-		yajl_tree_free(v);
-		return 0;
-	}
-	memset(&r, 0, sizeof(r));
-	hexin_classify_tree(200, v, &r);
-	if (r.kind != HX_OK || !YAJL_IS_OBJECT(r.payload)) {
-		stream_fail(s, r.kind == HX_OK ? HX_ERROR : r.kind, r.status ?
-		    r.status : 502, r.kind == HX_OK ? "Hexin sent an event "
-		    "that is not an object" : r.message);
-		hexin_result_free(&r);
-		return 1;
-	}
-	if (s->ch->bedrock) {
-		if ((rc = claude_event(&s->cs, r.payload)) == -1) {
-			/* a chunk half generated: the next starts afresh */
-			yajl_gen_clear(s->ch->g);
-			yajl_gen_reset(s->ch->g, NULL);
-		}
-		s->done = s->cs.stopped;
-		s->finished = s->cs.finished;
-		hexin_result_free(&r);
-	} else {
-		rc = deliver(s, v, r.payload);
-	}
-	return rc == -1 ? 1 : 0;
+	s->done = s->cs.stopped;
+	s->finished = s->cs.finished;
+	return rc;
 }
 
 static int
 on_stream(struct up_call *u, const char *p, size_t n)
 {
 	struct stream	*s = u->arg;
-	int		 rc;
 
-	rc = sse_feed(&s->sse, p, n, on_event, s);
-	if (rc != 0 && s->error[0] == '\0' && !s->ch->c->conn->failed)
-		stream_fail(s, HX_ERROR, 502, "Hexin sent an event larger "
-		    "than hexind accepts");
-	return rc != 0 ? -1 : 0;
+	return stream_read_feed(&s->rd, p, n);
 }
 
 /* --- a plain answer --- */
@@ -744,7 +707,7 @@ stream_free(struct stream *s)
 {
 	if (s->ch == NULL)
 		return;
-	sse_free(&s->sse);
+	stream_read_free(&s->rd);
 	yajl_tree_free(s->usage);
 	s->usage = NULL;
 	s->ch = NULL;
@@ -773,7 +736,9 @@ call_setup(struct attempt *h, size_t i, struct up_call *u)
 	    s);
 	s->cs.base = (int)i;
 	s->cs.fold = ch->fold;
-	sse_init(&s->sse, SSE_EVENT_MAX);
+	s->rd.fn = on_event;
+	s->rd.arg = s;
+	stream_read_init(&s->rd);
 }
 
 static int
@@ -816,24 +781,9 @@ call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 
 	memset(res, 0, sizeof(*res));
 	if (u->streamed) {
-		if (!s->error[0])
-			(void)sse_finish(&s->sse, on_event, s);
-		if (s->error[0]) {
-			res->kind = s->kind;
-			res->status = s->status;
-			res->retryable = 0;
-			snprintf(res->message, sizeof(res->message), "%s",
-			    s->error);
-		} else if (!s->done && !s->finished) {
-			res->kind = HX_ERROR;
-			res->status = u->timeout ? 504 : 502;
-			res->retryable = 1;
-			snprintf(res->message, sizeof(res->message), "Hexin's "
-			    "stream broke off before its end%s%s",
-			    u->error[0] ? ": " : "", u->error);
-		} else {
-			res->kind = HX_OK;
-		}
+		stream_read_finish(&s->rd);
+		stream_read_outcome(&s->rd, u, s->rd.done_marker || s->done ||
+		    s->finished, res);
 		return;
 	}
 	attempt_outcome(h, i, res);

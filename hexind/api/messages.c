@@ -33,7 +33,6 @@ struct msgs {
 	char		 url[1024];
 };
 
-static const char *const terminal[] = { "message_stop", NULL };
 
 
 /* --- the Bedrock body --- */
@@ -366,7 +365,7 @@ api_messages(struct exchange *c)
 	m->c = c;
 	m->req = req;
 	m->relay.c = c;
-	m->relay.terminal = terminal;
+	m->relay.terminal = stream_end_bedrock;
 	m->relay.type_first = 1;
 	buf_init(&m->body, 0);
 	if (models_resolve(&tbl, c->model, &m->r, err, sizeof(err)) == -1 ||

@@ -9,7 +9,7 @@
 #include "http/exchange.h"
 #include "upstream/attempt.h"
 #include "upstream/hexin.h"
-#include "upstream/sse.h"
+#include "upstream/stream.h"
 #include "upstream/transport.h"
 
 struct relay {
@@ -29,11 +29,7 @@ struct relay {
 	int			 head_sent;
 	int			 done;		/* a terminal event arrived */
 	long long		 seq;		/* the last sequence_number */
-	struct sse		 sse;
-	int			 sse_ready;
-	enum hx_kind		 kind;		/* why it failed, if it did */
-	int			 status;
-	char			 error[512];
+	struct stream_read	 rd;
 };
 
 int	relay_emit(struct relay *, const char *event, const char *, size_t);

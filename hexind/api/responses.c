@@ -26,9 +26,6 @@ struct resp {
 	char		 hash[200];	/* the arsenal-openai-hash header */
 };
 
-static const char *const terminal[] = {
-	"response.completed", "response.failed", "response.incomplete", NULL,
-};
 
 /* The error event the SDK raises: the Responses API's own fields, and an
  * "error" object, which is what the SDK looks for. */
@@ -139,7 +136,7 @@ api_responses(struct exchange *c)
 	r->relay.header = r->hash;
 	r->relay.post = buf_cstr(&c->body);
 	r->relay.postlen = c->body.len;
-	r->relay.terminal = terminal;
+	r->relay.terminal = stream_end_responses;
 	r->relay.drop_pings = 1;
 	r->relay.as_events = emit_as_events;
 	if (calls_init(&r->h, c, 1) == -1) {

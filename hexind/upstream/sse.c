@@ -9,7 +9,6 @@
 
 #include "upstream/sse.h"
 
-#define SSE_ERR_LINE	(-100)	/* a line longer than the cap */
 
 void
 sse_init(struct sse *s, size_t maxline)

@@ -8,6 +8,7 @@
 #include "lib/buf.h"
 
 #define SSE_EVENT_MAX	(16 * 1024 * 1024)	/* the longest line taken */
+#define SSE_ERR_LINE	(-100)	/* sse_feed: a line longer than the cap */
 
 /* Called for each event: its name ("" when none) and its data. A
  * non-zero return stops the parse and is returned by sse_feed. */
