@@ -2,8 +2,8 @@
 #ifndef HEXIND_AUTH_H
 #define HEXIND_AUTH_H
 
-#include "lib/conf.h"
 #include "http/http.h"
+#include "lib/conf.h"
 
 int	auth_check(const struct conf *, const struct http_req *,
 	    const char **why);

@@ -10,10 +10,10 @@
 
 #include "auth.h"
 #include "check.h"
+#include "lib/version.h"
 #include "upstream/models.h"
 #include "upstream/token.h"
 #include "upstream/transport.h"
-#include "lib/version.h"
 
 /* Obtains or reuses the token through the shared cache, as a request
  * would. */

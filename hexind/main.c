@@ -1,6 +1,7 @@
-/* hexind: one HTTP request per process, started by systemd (Accept=yes),
- * inetd or a pipe. Finds the connection, reads and checks the request,
- * hands it to its handler, logs one access line and exits. */
+/* hexind: a process per connection, started by systemd (Accept=yes),
+ * inetd or a pipe. Reads its arguments and settings, finds the
+ * connection, and has serve.c serve its request (under keep-alive, as
+ * many as the client sends in turn, up to the limit); then exits. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

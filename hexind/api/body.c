@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 #include "api/body.h"
-#include "lib/json.h"
 #include "http/reply.h"
+#include "lib/json.h"
 
 /* The body's tree, or NULL once the client has been answered: 400 for
  * JSON that is invalid or has a key twice, 413 past the value limit. */

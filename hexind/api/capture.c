@@ -20,11 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/capture.h"
+#include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/lock.h"
-#include "lib/clock.h"
 #include "lib/log.h"
-#include "api/capture.h"
 #include "upstream/stream.h"
 
 #define LOCK_WAIT_MS	5000

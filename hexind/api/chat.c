@@ -1,6 +1,7 @@
-/* POST /v1/chat/completions for the families whose Hexin routes speak the
- * OpenAI chat format. The client's body is parsed whole (it is bounded),
- * rewritten by its family's rules and sent on; the answer is unwrapped
+/* POST /v1/chat/completions for every family: onto the OpenAI chat routes
+ * and gateways as it came, rewritten by the family's rules, and onto
+ * Claude's Bedrock routes through the translation of chat_claude.c. The
+ * client's body is parsed whole (it is bounded); the answer is unwrapped
  * from Hexin's envelope, and a stream is passed on event by event the
  * moment each one is complete. When the family's upstream ignores "n",
  * n calls run at once and their choices are merged, or in a stream
@@ -13,13 +14,13 @@
 
 #include "api/api.h"
 #include "api/body.h"
-#include "api/chat_claude.h"
 #include "api/calls.h"
-#include "upstream/hexin.h"
+#include "api/chat_claude.h"
+#include "http/reply.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "upstream/hexin.h"
 #include "upstream/models.h"
-#include "http/reply.h"
 #include "upstream/stream.h"
 #include "upstream/token.h"
 #include "upstream/transport.h"

@@ -1,4 +1,4 @@
-/* The translations of claude.h. The request side follows hexin-backend.md
+/* The translations of chat_claude.h. The request side follows hexin-backend.md
  * ("Claude via Bedrock"): anthropic_version in the body, the model in the
  * URL only, no stream field, max_tokens always (a default, capped per
  * model), temperature and top_p never together, and the system prompt
@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "api/chat_claude.h"
-#include "upstream/bedrock.h"
 #include "lib/json.h"
+#include "upstream/bedrock.h"
 
 
 /* reasoning_effort to a thinking budget, in tokens */

@@ -25,12 +25,12 @@
 
 #include "api/api.h"
 #include "api/body.h"
-#include "lib/b64.h"
 #include "api/calls.h"
+#include "api/capture.h"
+#include "http/reply.h"
+#include "lib/b64.h"
 #include "lib/json.h"
 #include "lib/log.h"
-#include "http/reply.h"
-#include "api/capture.h"
 
 #define INPUTS_MAX	2048
 #define SCAN_DEPTH	8

@@ -13,14 +13,14 @@
 
 #include "api/api.h"
 #include "api/body.h"
-#include "api/chat_claude.h"
-#include "upstream/bedrock.h"
 #include "api/calls.h"
-#include "lib/json.h"
-#include "lib/log.h"
-#include "upstream/models.h"
+#include "api/chat_claude.h"
 #include "api/relay.h"
 #include "http/reply.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "upstream/bedrock.h"
+#include "upstream/models.h"
 
 
 struct msgs {

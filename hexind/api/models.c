@@ -3,12 +3,12 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/reply.h"
 #include "lib/json.h"
 #include "lib/log.h"
-#include "upstream/models.h"
-#include "http/reply.h"
-#include "upstream/token.h"
 #include "lib/version.h"
+#include "upstream/models.h"
+#include "upstream/token.h"
 
 static int
 model_gen(yajl_gen g, const struct model *m)

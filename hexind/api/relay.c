@@ -2,10 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/json.h"
-#include "lib/log.h"
 #include "api/relay.h"
 #include "http/reply.h"
+#include "lib/json.h"
 
 /* Writes one event, and the head before the first. */
 int

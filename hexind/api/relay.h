@@ -8,7 +8,6 @@
 
 #include "http/exchange.h"
 #include "upstream/attempt.h"
-#include "upstream/hexin.h"
 #include "upstream/stream.h"
 #include "upstream/transport.h"
 

@@ -12,11 +12,11 @@
 #include "api/api.h"
 #include "api/body.h"
 #include "api/calls.h"
+#include "api/relay.h"
+#include "http/reply.h"
 #include "lib/ids.h"
 #include "lib/json.h"
 #include "lib/log.h"
-#include "api/relay.h"
-#include "http/reply.h"
 
 struct resp {
 	struct exchange	*c;

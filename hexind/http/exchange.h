@@ -4,10 +4,10 @@
 #ifndef HEXIND_EXCHANGE_H
 #define HEXIND_EXCHANGE_H
 
-#include "lib/buf.h"
-#include "lib/conf.h"
 #include "http/conn.h"
 #include "http/http.h"
+#include "lib/buf.h"
+#include "lib/conf.h"
 
 enum api { API_OPENAI, API_ANTHROPIC };
 

@@ -7,10 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/json.h"
-#include "lib/clock.h"
-#include "lib/log.h"
 #include "http/reply.h"
+#include "lib/clock.h"
+#include "lib/json.h"
 
 struct err_kind {
 	int		 status;

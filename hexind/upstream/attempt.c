@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "upstream/attempt.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "upstream/attempt.h"
 
 #define BACKOFF_MS	250
 

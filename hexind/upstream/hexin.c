@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "upstream/hexin.h"
 #include "lib/json.h"
+#include "upstream/hexin.h"
 
 /* What counts as "the token was refused"; the real codes are unknown
  * (hexin-backend.md), so the set lives here alone. */

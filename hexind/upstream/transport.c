@@ -16,11 +16,11 @@
 #include <openssl/ssl.h>
 #endif
 
+#include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/version.h"
 #include "upstream/tlscache.h"
 #include "upstream/transport.h"
-#include "lib/clock.h"
-#include "lib/version.h"
 
 #define POLL_MS		250
 

@@ -6,8 +6,8 @@
  * Oracle: a translation is one valid JSON object. */
 #include "fuzz.h"
 #include "api/chat_claude.h"
-#include "upstream/hexin.h"
 #include "lib/json.h"
+#include "upstream/hexin.h"
 
 #define CREATED	1700000000LL
 

@@ -13,8 +13,8 @@
  * why; nothing leaks either way. */
 #include "fuzz.h"
 #include "api/chat_claude.h"
-#include "upstream/bedrock.h"
 #include "lib/json.h"
+#include "upstream/bedrock.h"
 #include "upstream/models.h"
 
 static struct models	 table;

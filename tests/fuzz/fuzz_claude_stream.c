@@ -8,8 +8,8 @@
  * Oracle: every chunk is one valid JSON object. */
 #include "fuzz.h"
 #include "api/chat_claude.h"
-#include "upstream/hexin.h"
 #include "lib/json.h"
+#include "upstream/hexin.h"
 #include "upstream/sse.h"
 
 #define CREATED		1700000000LL

@@ -7,8 +7,8 @@
  * 4xx or 5xx, never 401 or 403; retryable only for Hexin's 502/503/504;
  * the message always a bounded string. */
 #include "fuzz.h"
-#include "upstream/hexin.h"
 #include "lib/json.h"
+#include "upstream/hexin.h"
 
 static const long statuses[] = {
 	200, 201, 204, 299, 301, 400, 401, 403, 404, 413, 429, 499, 500, 502,

@@ -9,8 +9,8 @@
  * at the same byte and decode the same data (a parser whose answer
  * depends on how reads happen to fall is a smuggling risk). */
 #include "fuzz.h"
-#include "lib/buf.h"
 #include "http/http.h"
+#include "lib/buf.h"
 
 #define MAX_HEADER_BYTES	16384		/* HEXIND_MAX_HEADER_BYTES */
 #define MAX_HEADERS		100		/* HEXIND_MAX_HEADERS */
