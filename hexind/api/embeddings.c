@@ -31,6 +31,7 @@
 #include "lib/b64.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/spool.h"
 
 #define INPUTS_MAX	2048
 #define SCAN_DEPTH	8
@@ -51,23 +52,9 @@ struct scan {
 	int		 failed;
 };
 
-/* The file the answers of one request go to. */
-struct spool {
-	int		 fd;		/* -1: not made yet */
-	off_t		 end;
-};
-
-/* Where a piece of an answer is in the spool. */
-struct extent {
-	off_t		 at;
-	size_t		 len;
-};
-
 /* One answer: spooled, and what its scan found. */
 struct vec {
-	struct spool	*spool;
-	struct extent	*ext;		/* its pieces, in order */
-	size_t		 next, next_max;
+	struct spooled	 part;		/* its bytes in the spool */
 	yajl_handle	 y;		/* the scan as it arrives */
 	struct scan	 s;
 	int		 bad;		/* not JSON, or too deep */
@@ -144,102 +131,13 @@ static const yajl_callbacks scan_callbacks;
 static void
 vec_free(struct vec *v)
 {
-	struct spool	*sp = v->spool;
+	struct spool	*sp = v->part.spool;
 
 	if (v->y)
 		yajl_free(v->y);
-	free(v->ext);
+	spooled_free(&v->part);
 	memset(v, 0, sizeof(*v));
-	v->spool = sp;
-}
-
-/* An unlinked file in $TMPDIR (else /tmp) for the answers. */
-static const char *
-spool_dir(void)
-{
-	const char	*d = getenv("TMPDIR");
-
-	return d && *d ? d : "/tmp";
-}
-
-static int
-spool_open(void)
-{
-	char		 path[4096];
-	int		 fd;
-
-	fd = open(spool_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR &&
-	    errno != EINVAL))
-		return fd;
-	/* a file system without O_TMPFILE */
-	if ((size_t)snprintf(path, sizeof(path), "%s/hexind.XXXXXX",
-	    spool_dir()) >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = mkostemp(path, O_CLOEXEC)) >= 0)
-		(void)unlink(path);
-	return fd;
-}
-
-/* Appends n bytes to the spool, as a piece of v. */
-static int
-spool_add(struct vec *v, const char *p, size_t n)
-{
-	struct spool	*sp = v->spool;
-	struct extent	*x;
-	ssize_t		 w;
-	size_t		 k;
-
-	if (sp->fd == -1 && (sp->fd = spool_open()) == -1)
-		return -1;
-	x = v->next ? &v->ext[v->next - 1] : NULL;
-	if (x == NULL || x->at + (off_t)x->len != sp->end) {
-		if (v->next == v->next_max) {
-			k = v->next_max ? v->next_max * 2 : 16;
-			if ((x = realloc(v->ext, k * sizeof(*x))) == NULL)
-				return -1;
-			v->ext = x;
-			v->next_max = k;
-		}
-		x = &v->ext[v->next++];
-		x->at = sp->end;
-		x->len = 0;
-	}
-	while (n > 0) {
-		if ((w = pwrite(sp->fd, p, n, sp->end)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-		x->len += (size_t)w;
-		sp->end += w;
-	}
-	return 0;
-}
-
-/* Reads up to n bytes of v's answer from byte at on; 0 at its end. */
-static ssize_t
-spool_read(const struct vec *v, char *p, size_t n, size_t at)
-{
-	size_t		 i, k;
-	ssize_t		 r;
-
-	for (i = 0; i < v->next; i++) {
-		if (at >= v->ext[i].len) {
-			at -= v->ext[i].len;
-			continue;
-		}
-		k = v->ext[i].len - at < n ? v->ext[i].len - at : n;
-		while ((r = pread(v->spool->fd, p, k, v->ext[i].at +
-		    (off_t)at)) == -1 && errno == EINTR)
-			;
-		return r == 0 ? -1 : r;	/* (the file is never cut short) */
-	}
-	return 0;
+	v->part.spool = sp;
 }
 
 /* A 2xx answer's bytes as they arrive: to the spool and the scan. */
@@ -248,7 +146,7 @@ on_answer(struct up_call *u, const char *p, size_t n)
 {
 	struct vec	*v = u->arg;
 
-	if (spool_add(v, p, n) == -1) {
+	if (spool_add(&v->part, p, n) == -1) {
 		snprintf(u->error, sizeof(u->error), "hexind cannot keep the "
 		    "answer in %s: %s", spool_dir(), strerror(errno));
 		return -1;
@@ -480,7 +378,7 @@ static const yajl_callbacks scan_callbacks = {
 static int
 scan_end(struct vec *v)
 {
-	if (v->bad || v->y == NULL || v->next == 0 ||
+	if (v->bad || v->y == NULL || v->part.next == 0 ||
 	    yajl_complete_parse(v->y) != yajl_status_ok || v->s.failed)
 		return -1;
 	return !v->refused && v->count > 0 ? 0 : -1;
@@ -488,13 +386,13 @@ scan_end(struct vec *v)
 
 /* The spooled answer back in b (it fit its cap on the way in). */
 static void
-spool_load(struct vec *v, struct buf *b)
+answer_load(struct vec *v, struct buf *b)
 {
 	char		 piece[PIECE];
 	size_t		 at = 0;
 	ssize_t		 r;
 
-	while ((r = spool_read(v, piece, sizeof(piece), at)) > 0) {
+	while ((r = spool_read(&v->part, piece, sizeof(piece), at)) > 0) {
 		if (buf_add(b, piece, (size_t)r) == -1)
 			return;
 		at += (size_t)r;
@@ -517,7 +415,7 @@ call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 	/* A failure (small, as a rule) is judged the usual way, on its
 	 * text. */
 	if (u->answered > 0 && u->body.len == 0)
-		spool_load(v, &u->body);
+		answer_load(v, &u->body);
 	attempt_outcome(h, i, res);
 	if (res->kind == HX_OK) {
 		hexin_result_free(res);
@@ -637,7 +535,7 @@ vec_write(struct out *o, struct vec *v)
 	if ((y = yajl_alloc(&scan_callbacks, NULL, &s)) == NULL)
 		return -1;
 	out_add(o, o->base64 ? "\"" : "[", 1);
-	while ((r = spool_read(v, piece, sizeof(piece), at)) > 0 &&
+	while ((r = spool_read(&v->part, piece, sizeof(piece), at)) > 0 &&
 	    yajl_parse(y, (const unsigned char *)piece, (size_t)r) ==
 	    yajl_status_ok)
 		at += (size_t)r;
@@ -810,7 +708,7 @@ api_embeddings(struct exchange *c)
 	struct invalid	 why;
 
 	memset(&e, 0, sizeof(e));
-	e.spool.fd = -1;	/* (0 is the client's descriptor) */
+	spool_init(&e.spool);
 	if ((req = body_json(c)) == NULL)
 		return;
 	if (validate(req, &e, &why) == -1) {
@@ -830,7 +728,7 @@ api_embeddings(struct exchange *c)
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		e.vecs[i].spool = &e.spool;
+		e.vecs[i].part.spool = &e.spool;
 	e.h.arg = &e;
 	e.h.parallel = c->conf->embed_parallel;
 	e.h.setup = call_setup;
@@ -851,8 +749,7 @@ out:
 		buf_free(&e.posts[i]);
 	for (i = 0; e.vecs && i < n; i++)
 		vec_free(&e.vecs[i]);
-	if (e.spool.fd >= 0)
-		(void)close(e.spool.fd);
+	spool_close(&e.spool);
 	free(e.posts);
 	free(e.vecs);
 	yajl_tree_free(req);

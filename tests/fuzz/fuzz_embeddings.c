@@ -152,14 +152,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 	memset(&u, 0, sizeof(u));
 	memset(&v, 0, sizeof(v));
 	memset(&other, 0, sizeof(other));
-	v.spool = other.spool = &sp;
+	v.part.spool = other.part.spool = &sp;
 	v.s.v = &v;
 	if ((v.y = yajl_alloc(&scan_callbacks, NULL, &v.s)) == NULL)
 		abort();
 	u.arg = &v;
 	/* as if it arrived in two pieces, another answer's between them */
 	if (on_answer(&u, (const char *)data, cut) == -1 ||
-	    spool_add(&other, "[0.5,", 5) == -1 ||
+	    spool_add(&other.part, "[0.5,", 5) == -1 ||
 	    on_answer(&u, (const char *)data + cut, n - cut) == -1)
 		abort();	/* no spool: the harness, not the input */
 	if (scan_end(&v) == 0) {
