@@ -15,6 +15,7 @@
 #include "api/api.h"
 #include "api/body.h"
 #include "api/calls.h"
+#include "api/chat.h"
 #include "api/chat_claude.h"
 #include "http/reply.h"
 #include "lib/json.h"
@@ -24,44 +25,6 @@
 #include "upstream/stream.h"
 #include "upstream/token.h"
 #include "upstream/transport.h"
-
-#define N_MAX		128
-
-struct chat;
-
-/* One upstream call and what its stream has shown so far. */
-struct stream {
-	struct chat	*ch;
-	int		 base;		/* its choices' index in the answer */
-	struct stream_read rd;		/* its events as they arrive */
-	int		 done;		/* Bedrock: message_stop arrived */
-	int		 finished;	/* a finish_reason arrived */
-	int		 think;		/* folding: inside <think> */
-	yajl_val	 usage;		/* a held usage chunk (fan-out) */
-	yajl_val	 plain_usage;	/* a plain answer's usage (borrowed) */
-	struct claude_stream cs;	/* Bedrock routes: the translation */
-};
-
-struct chat {
-	struct exchange		*c;
-	yajl_val		 req;
-	struct resolved		 r;
-	int			 stream;
-	int			 bedrock;	/* the route speaks Anthropic */
-	int			 include_usage;
-	int			 fold;
-	int			 n;		/* upstream calls */
-	int			 head_sent;
-	yajl_gen		 g;		/* reused for every event */
-	struct stream		*st;
-	struct attempt		 h;
-	const char		*url;
-	const struct buf	*body;
-	struct stream		*last;		/* Bedrock: sent the last chunk */
-	char			 id[128];	/* of the last chunk seen */
-	char			 model[256];
-	char			 created[32];
-};
 
 /* --- writing to the client --- */
 
@@ -74,8 +37,8 @@ emit(struct chat *ch, const char *p, size_t n)
 }
 
 /* Sends what ch->g generated as one event, and clears it. */
-static int
-emit_gen(struct chat *ch)
+int
+chat_emit_gen(struct chat *ch)
 {
 	const unsigned char	*p;
 	size_t			 n;
@@ -107,8 +70,8 @@ emit_error(struct chat *ch, int status, const char *msg)
 
 /* Emits the content of a message or delta with the reasoning folded in
  * front of it between <think> tags, as the Python proxy did. */
-static int
-gen_folded(yajl_gen g, struct stream *s, yajl_val rc, yajl_val content,
+int
+chat_think_fold(yajl_gen g, struct stream *s, yajl_val rc, yajl_val content,
     int closing)
 {
 	struct buf	 b;
@@ -143,8 +106,8 @@ nomem:
 }
 
 /* A message or delta object, with reasoning folded when configured. */
-static int
-gen_message(struct chat *ch, struct stream *s, yajl_val m, int closing)
+int
+chat_think_message(struct chat *ch, struct stream *s, yajl_val m, int closing)
 {
 	yajl_gen	 g = ch->g;
 	yajl_val	 rc = json_get(m, "reasoning_content");
@@ -162,7 +125,7 @@ gen_message(struct chat *ch, struct stream *s, yajl_val m, int closing)
 		if (strcmp(k, "reasoning_content") == 0)
 			continue;
 		if (strcmp(k, "content") == 0) {
-			if (json_str(g, k) || gen_folded(g, s, rc, content,
+			if (json_str(g, k) || chat_think_fold(g, s, rc, content,
 			    closing))
 				return -1;
 			wrote = 1;
@@ -174,7 +137,7 @@ gen_message(struct chat *ch, struct stream *s, yajl_val m, int closing)
 	/* reasoning, or a closing tag, with no content key to carry it */
 	if (!wrote && ((YAJL_IS_STRING(rc) && rc->u.string[0]) ||
 	    (closing && s->think)))
-		if (json_str(g, "content") || gen_folded(g, s, rc, NULL,
+		if (json_str(g, "content") || chat_think_fold(g, s, rc, NULL,
 		    closing))
 			return -1;
 	return json_map_close(g);
@@ -223,8 +186,8 @@ gen_usage_sum(yajl_gen g, yajl_val *u, size_t n)
 
 /* --- stream events --- */
 
-static void
-remember(struct chat *ch, yajl_val chunk)
+void
+chat_remember(struct chat *ch, yajl_val chunk)
 {
 	yajl_val	 v;
 
@@ -238,8 +201,8 @@ remember(struct chat *ch, yajl_val chunk)
 }
 
 /* A choice of a chunk, its index moved by the stream's base. */
-static int
-gen_choice(struct chat *ch, struct stream *s, yajl_val choice)
+int
+chat_gen_choice(struct chat *ch, struct stream *s, yajl_val choice)
 {
 	yajl_gen	 g = ch->g;
 	yajl_val	 idx = json_get(choice, "index");
@@ -265,7 +228,7 @@ gen_choice(struct chat *ch, struct stream *s, yajl_val choice)
 				return -1;
 		} else if ((strcmp(k, "delta") == 0 ||
 		    strcmp(k, "message") == 0) && YAJL_IS_OBJECT(v)) {
-			if (gen_message(ch, s, v, closing))
+			if (chat_think_message(ch, s, v, closing))
 				return -1;
 		} else if (json_gen_value(g, v)) {
 			return -1;
@@ -285,7 +248,7 @@ emit_chunk(struct chat *ch, struct stream *s, yajl_val chunk)
 	int		 usage_only = YAJL_IS_ARRAY(choices) &&
 			    choices->u.array.len == 0;
 
-	remember(ch, chunk);
+	chat_remember(ch, chunk);
 	if (usage_only && (!ch->include_usage || ch->n > 1))
 		return 0;	/* dropped, or summed at the end */
 	if (json_map_open(g))
@@ -303,7 +266,7 @@ emit_chunk(struct chat *ch, struct stream *s, yajl_val chunk)
 			if (json_array_open(g))
 				return -1;
 			for (k = 0; k < v->u.array.len; k++)
-				if (gen_choice(ch, s, v->u.array.values[k]))
+				if (chat_gen_choice(ch, s, v->u.array.values[k]))
 					return -1;
 			if (json_array_close(g))
 				return -1;
@@ -313,7 +276,7 @@ emit_chunk(struct chat *ch, struct stream *s, yajl_val chunk)
 	}
 	if (json_map_close(g))
 		return -1;
-	return emit_gen(ch);
+	return chat_emit_gen(ch);
 }
 
 /* Passes on one chunk whose tree is root. With n > 1 and usage asked
@@ -347,7 +310,7 @@ claude_emit(void *arg, enum claude_chunk kind)
 
 	ch->last = s;
 	if (kind == CLAUDE_CHUNK || (ch->include_usage && ch->n == 1))
-		return emit_gen(ch);
+		return chat_emit_gen(ch);
 	if (ch->include_usage && s->usage == NULL &&
 	    json_buf(ch->g, &p, &n) == 0)
 		s->usage = json_parse((const char *)p, n, err, sizeof(err));
@@ -393,8 +356,6 @@ on_stream(struct up_call *u, const char *p, size_t n)
 }
 
 /* --- a plain answer --- */
-
-static int	emit_usage_sum(struct chat *);
 
 /* A choice as the chunks a stream would have carried. */
 static int
@@ -442,7 +403,7 @@ gen_choice_chunks(struct chat *ch, struct stream *s, yajl_val answer,
 			if (json_str(g, key))
 				return -1;
 			if (ch->fold && strcmp(key, "content") == 0) {
-				if (gen_folded(g, s, json_get(msg,
+				if (chat_think_fold(g, s, json_get(msg,
 				    "reasoning_content"), v, 1))
 					return -1;
 			} else if (strcmp(key, "tool_calls") == 0 &&
@@ -478,7 +439,7 @@ gen_choice_chunks(struct chat *ch, struct stream *s, yajl_val answer,
 		    json_null(g))
 			return -1;
 		if (json_map_close(g) || json_array_close(g) ||
-		    json_map_close(g) || emit_gen(ch))
+		    json_map_close(g) || chat_emit_gen(ch))
 			return -1;
 	}
 	s->finished = 1;
@@ -487,14 +448,14 @@ gen_choice_chunks(struct chat *ch, struct stream *s, yajl_val answer,
 
 /* A stream was asked for and Hexin answered a whole completion: it goes
  * out as the chunks it would have been. */
-static int
-emit_answer_as_chunks(struct chat *ch, struct stream *s, yajl_val answer)
+int
+chat_answer_chunks(struct chat *ch, struct stream *s, yajl_val answer)
 {
 	yajl_val	 choices = json_get(answer, "choices");
 	size_t		 i;
 	int		 index = s->base;
 
-	remember(ch, answer);
+	chat_remember(ch, answer);
 	for (i = 0; YAJL_IS_ARRAY(choices) && i < choices->u.array.len; i++)
 		if (gen_choice_chunks(ch, s, answer, choices->u.array.values[i],
 		    index++))
@@ -503,13 +464,13 @@ emit_answer_as_chunks(struct chat *ch, struct stream *s, yajl_val answer)
 		return 0;
 	/* its usage chunk, or its share of the sum at the end */
 	s->plain_usage = json_get(answer, "usage");
-	return ch->n > 1 ? 0 : emit_usage_sum(ch);
+	return ch->n > 1 ? 0 : chat_usage_sum(ch);
 }
 
 /* The merged answer of n calls, or the one answer with its reasoning
  * folded when configured. */
-static int
-gen_answer(struct chat *ch, yajl_val *answers, size_t n)
+int
+chat_answer_merge(struct chat *ch, yajl_val *answers, size_t n)
 {
 	yajl_gen	 g = ch->g;
 	yajl_val	 base = answers[0], usage[N_MAX], v;
@@ -533,7 +494,7 @@ gen_answer(struct chat *ch, yajl_val *answers, size_t n)
 				for (j = 0; YAJL_IS_ARRAY(cs) &&
 				    j < cs->u.array.len; j++) {
 					ch->st[k].base = index++ - (int)j;
-					if (gen_choice(ch, &ch->st[k],
+					if (chat_gen_choice(ch, &ch->st[k],
 					    cs->u.array.values[j]))
 						return -1;
 				}
@@ -556,8 +517,8 @@ gen_answer(struct chat *ch, yajl_val *answers, size_t n)
 }
 
 /* The usage chunk of a multiplexed stream: the n streams' usage summed. */
-static int
-emit_usage_sum(struct chat *ch)
+int
+chat_usage_sum(struct chat *ch)
 {
 	yajl_gen	 g = ch->g;
 	yajl_val	 usage[N_MAX];
@@ -592,7 +553,7 @@ emit_usage_sum(struct chat *ch)
 	    json_str(g, "usage") || gen_usage_sum(g, usage, nu) ||
 	    json_map_close(g))
 		return -1;
-	return emit_gen(ch);
+	return chat_emit_gen(ch);
 }
 
 /* --- the request --- */
@@ -817,11 +778,11 @@ chat_run(struct chat *ch)
 	}
 	if (ch->stream) {
 		for (i = 0; i < ch->n && ok; i++)
-			if (!h->calls[i].streamed && emit_answer_as_chunks(ch,
+			if (!h->calls[i].streamed && chat_answer_chunks(ch,
 			    &ch->st[i], h->res[i].payload) == -1)
 				ok = 0;
 		if (ok && ch->include_usage && ch->n > 1)
-			ok = emit_usage_sum(ch) == 0;
+			ok = chat_usage_sum(ch) == 0;
 		if (ok)
 			(void)emit(ch, "[DONE]", 6);
 		return;
@@ -829,7 +790,7 @@ chat_run(struct chat *ch)
 	for (i = 0; i < ch->n; i++)
 		answers[i] = h->res[i].payload;
 	buf_init(&out, 0);
-	if (gen_answer(ch, answers, (size_t)ch->n) == 0) {
+	if (chat_answer_merge(ch, answers, (size_t)ch->n) == 0) {
 		const unsigned char *p;
 		size_t n;
 
