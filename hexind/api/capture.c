@@ -3,9 +3,10 @@
  * (UTC). The answer is taken from the bytes the client was sent, so a
  * stream is captured as the client saw it and assembled here into the
  * messages a non-stream answer would have held.
+ *
  * Hundreds of processes append to one file, each its whole line
- * (lib/jsonl.c). Nothing here can fail a request: a capture that cannot be written is
- * logged and dropped. */
+ * (lib/jsonl.c). Nothing here can fail a request: a capture that cannot
+ * be written is logged and dropped. */
 #include <sys/stat.h>
 
 #include <errno.h>

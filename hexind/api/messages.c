@@ -15,7 +15,7 @@
 #include "api/body.h"
 #include "api/calls.h"
 #include "api/chat_claude.h"
-#include "api/relay.h"
+#include "api/passthrough.h"
 #include "http/reply.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -26,7 +26,7 @@
 struct msgs {
 	struct exchange	*c;
 	struct attempt	 h;
-	struct relay	 relay;
+	struct passthrough pass;
 	struct resolved	 r;
 	yajl_val	 req;
 	struct buf	 body;
@@ -216,7 +216,7 @@ emit_error(struct msgs *m, int status, const char *msg)
 
 	buf_init(&e, 0);
 	if (error_body(&e, API_ANTHROPIC, status, NULL, msg) == 0)
-		(void)relay_emit(&m->relay, "error", e.data, e.len);
+		(void)passthrough_emit(&m->pass, "error", e.data, e.len);
 	buf_free(&e);
 	log_warn("id=%s stream broken after it began: %s", m->c->id, msg);
 }
@@ -224,7 +224,7 @@ emit_error(struct msgs *m, int status, const char *msg)
 /* A whole message where a stream was asked for: the events that carry
  * it, as Anthropic would have streamed it. */
 static void
-emit_as_events(struct relay *relay, yajl_val msg)
+emit_as_events(struct passthrough *pass, yajl_val msg)
 {
 	yajl_val	 content = json_get(msg, "content"), b, v;
 	struct buf	 out;
@@ -247,7 +247,7 @@ emit_as_events(struct relay *relay, yajl_val msg)
 				    json_str(g, "content_block") ||
 				    json_gen_value(g, b) ||
 				    json_map_close(g) ||
-				    json_take(g, &out) ? -1 : relay_emit(relay,
+				    json_take(g, &out) ? -1 : passthrough_emit(pass,
 				    "content_block_start", out.data, out.len);
 				buf_free(&out);
 				if (rc == 0) {
@@ -255,7 +255,7 @@ emit_as_events(struct relay *relay, yajl_val msg)
 					int n = snprintf(stop, sizeof(stop),
 					    "{\"type\":\"content_block_stop\","
 					    "\"index\":%zu}", i);
-					rc = relay_emit(relay, "content_block_stop", stop,
+					rc = passthrough_emit(pass, "content_block_stop", stop,
 					    (size_t)n);
 				}
 			}
@@ -282,7 +282,7 @@ emit_as_events(struct relay *relay, yajl_val msg)
 			}
 			rc = rc || json_map_close(g) ||
 			    json_map_close(g) || json_take(g, &out) ?
-			    -1 : relay_emit(relay, "message_start", out.data, out.len);
+			    -1 : passthrough_emit(pass, "message_start", out.data, out.len);
 		} else {
 			v = json_get(msg, "stop_reason");
 			rc = json_map_open(g) ||
@@ -294,9 +294,9 @@ emit_as_events(struct relay *relay, yajl_val msg)
 			    json_map_close(g) || json_str(g, "usage") ||
 			    json_gen_value(g, json_get(msg, "usage")) ||
 			    json_map_close(g) || json_take(g, &out) ?
-			    -1 : relay_emit(relay, "message_delta", out.data, out.len);
+			    -1 : passthrough_emit(pass, "message_delta", out.data, out.len);
 			if (rc == 0)
-				rc = relay_emit(relay, "message_stop",
+				rc = passthrough_emit(pass, "message_stop",
 				    "{\"type\":\"message_stop\"}", 23);
 		}
 		buf_free(&out);
@@ -364,9 +364,9 @@ api_messages(struct exchange *c)
 	}
 	m->c = c;
 	m->req = req;
-	m->relay.c = c;
-	m->relay.terminal = stream_end_bedrock;
-	m->relay.type_first = 1;
+	m->pass.c = c;
+	m->pass.terminal = stream_end_bedrock;
+	m->pass.type_first = 1;
 	buf_init(&m->body, 0);
 	if (models_resolve(&tbl, c->model, &m->r, err, sizeof(err)) == -1 ||
 	    m->r.family->kind != FAMILY_BEDROCK) {
@@ -374,8 +374,8 @@ api_messages(struct exchange *c)
 		    "this gateway serves on /v1/messages", c->model);
 		goto out;
 	}
-	m->relay.stream = YAJL_IS_TRUE(json_get(req, "stream"));
-	(void)models_url(c->conf, &m->r, m->relay.stream, m->url,
+	m->pass.stream = YAJL_IS_TRUE(json_get(req, "stream"));
+	(void)models_url(c->conf, &m->r, m->pass.stream, m->url,
 	    sizeof(m->url));
 	snprintf(c->log_route, sizeof(c->log_route), "%s",
 	    models_route_name(&m->r));
@@ -383,17 +383,17 @@ api_messages(struct exchange *c)
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
-	m->relay.url = m->url;
-	m->relay.post = buf_cstr(&m->body);
-	m->relay.postlen = m->body.len;
-	m->relay.as_events = emit_as_events;
-	relay_bind(&m->relay, &m->h);
+	m->pass.url = m->url;
+	m->pass.post = buf_cstr(&m->body);
+	m->pass.postlen = m->body.len;
+	m->pass.as_events = emit_as_events;
+	passthrough_bind(&m->pass, &m->h);
 	switch (calls_run(c, &m->h, &bad)) {
 	case ATTEMPT_OK:
-		relay_answer(&m->relay, &m->h);
+		passthrough_answer(&m->pass, &m->h);
 		break;
 	case ATTEMPT_FAILED:
-		if (m->relay.head_sent)
+		if (m->pass.head_sent)
 			emit_error(m, m->h.fail.status,
 			    m->h.fail.message);
 		else
@@ -404,7 +404,7 @@ api_messages(struct exchange *c)
 	}
 out:
 	attempt_free(&m->h);
-	relay_free(&m->relay);
+	passthrough_free(&m->pass);
 	buf_free(&m->body);
 	free(m);
 out_tbl:

@@ -12,7 +12,7 @@
 #include "api/api.h"
 #include "api/body.h"
 #include "api/calls.h"
-#include "api/relay.h"
+#include "api/passthrough.h"
 #include "http/reply.h"
 #include "lib/ids.h"
 #include "lib/json.h"
@@ -21,7 +21,7 @@
 struct resp {
 	struct exchange	*c;
 	struct attempt	 h;
-	struct relay	 relay;
+	struct passthrough pass;
 	char		 url[1024];
 	char		 hash[200];	/* the arsenal-openai-hash header */
 };
@@ -43,7 +43,7 @@ emit_error(struct resp *r, int status, const char *msg)
 	if (json_map_open(g) || json_kstr(g, "type", "error") ||
 	    json_kstr(g, "code", code) || json_kstr(g, "message", msg) ||
 	    json_knull(g, "param") ||
-	    json_kint(g, "sequence_number", r->relay.seq + 1) ||
+	    json_kint(g, "sequence_number", r->pass.seq + 1) ||
 	    json_str(g, "error") || json_map_open(g) ||
 	    json_kstr(g, "type", "server_error") ||
 	    json_kstr(g, "code", code) || json_kstr(g, "message", msg) ||
@@ -52,7 +52,7 @@ emit_error(struct resp *r, int status, const char *msg)
 		return;
 	}
 	if (json_take(g, &e) == 0)
-		(void)relay_emit(&r->relay, "error", e.data, e.len);
+		(void)passthrough_emit(&r->pass, "error", e.data, e.len);
 	buf_free(&e);
 	log_warn("id=%s stream broken after it began: %s", r->c->id, msg);
 }
@@ -60,7 +60,7 @@ emit_error(struct resp *r, int status, const char *msg)
 /* A whole response where a stream was asked for: the events that carry
  * it, created and completed. */
 static void
-emit_as_events(struct relay *relay, yajl_val response)
+emit_as_events(struct passthrough *pass, yajl_val response)
 {
 	const char	*names[] = { "response.created", "response.completed" };
 	struct buf	 b;
@@ -79,7 +79,7 @@ emit_as_events(struct relay *relay, yajl_val response)
 			return;
 		}
 		if (json_take(g, &b) == -1 ||
-		    relay_emit(relay, names[k], b.data, b.len) == -1) {
+		    passthrough_emit(pass, names[k], b.data, b.len) == -1) {
 			buf_free(&b);
 			return;
 		}
@@ -112,7 +112,7 @@ api_responses(struct exchange *c)
 		return;
 	}
 	snprintf(c->model, sizeof(c->model), "%s", v->u.string);
-	r->relay.stream = YAJL_IS_TRUE(json_get(req, "stream"));
+	r->pass.stream = YAJL_IS_TRUE(json_get(req, "stream"));
 	yajl_tree_free(req);
 
 	if (id_ok(sid))
@@ -131,26 +131,26 @@ api_responses(struct exchange *c)
 	log_info("id=%s session=%s", c->id, session);
 
 	r->c = c;
-	r->relay.c = c;
-	r->relay.url = r->url;
-	r->relay.header = r->hash;
-	r->relay.post = buf_cstr(&c->body);
-	r->relay.postlen = c->body.len;
-	r->relay.terminal = stream_end_responses;
-	r->relay.drop_pings = 1;
-	r->relay.as_events = emit_as_events;
+	r->pass.c = c;
+	r->pass.url = r->url;
+	r->pass.header = r->hash;
+	r->pass.post = buf_cstr(&c->body);
+	r->pass.postlen = c->body.len;
+	r->pass.terminal = stream_end_responses;
+	r->pass.drop_pings = 1;
+	r->pass.as_events = emit_as_events;
 	if (calls_init(&r->h, c, 1) == -1) {
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
-	relay_bind(&r->relay, &r->h);
+	passthrough_bind(&r->pass, &r->h);
 	r->h.trace = session;
 	switch (calls_run(c, &r->h, &bad)) {
 	case ATTEMPT_OK:
-		relay_answer(&r->relay, &r->h);
+		passthrough_answer(&r->pass, &r->h);
 		break;
 	case ATTEMPT_FAILED:
-		if (r->relay.head_sent)
+		if (r->pass.head_sent)
 			emit_error(r, r->h.fail.status,
 			    r->h.fail.message);
 		else
@@ -161,6 +161,6 @@ api_responses(struct exchange *c)
 	}
 out:
 	attempt_free(&r->h);
-	relay_free(&r->relay);
+	passthrough_free(&r->pass);
 	free(r);
 }

@@ -1,14 +1,15 @@
-/* See relay.h. */
+/* See passthrough.h. */
 #include <stdio.h>
 #include <string.h>
 
-#include "api/relay.h"
+#include "api/passthrough.h"
 #include "http/reply.h"
 #include "lib/json.h"
 
 /* Writes one event, and the head before the first. */
 int
-relay_emit(struct relay *r, const char *event, const char *data, size_t n)
+passthrough_emit(struct passthrough *r, const char *event, const char *data,
+    size_t n)
 {
 	r->head_sent = 1;
 	return reply_event(r->c, event, data, n);
@@ -16,7 +17,7 @@ relay_emit(struct relay *r, const char *event, const char *data, size_t n)
 
 /* Writes v as one event's data. */
 int
-relay_gen_emit(struct relay *r, const char *event, yajl_val v)
+passthrough_gen_emit(struct passthrough *r, const char *event, yajl_val v)
 {
 	struct buf	 b;
 	yajl_gen	 g;
@@ -28,7 +29,7 @@ relay_gen_emit(struct relay *r, const char *event, yajl_val v)
 	if (json_gen_value(g, v) != 0)
 		yajl_gen_free(g);
 	else if (json_take(g, &b) == 0)
-		rc = relay_emit(r, event, b.data, b.len);
+		rc = passthrough_emit(r, event, b.data, b.len);
 	buf_free(&b);
 	return rc;
 }
@@ -39,7 +40,7 @@ static int
 on_event(void *arg, const char *event, const char *data, size_t n,
     struct hx_result *res)
 {
-	struct relay	*r = arg;
+	struct passthrough	*r = arg;
 	yajl_val	 type = json_get(res->payload, "type"), seq;
 	char		 name[64];
 
@@ -54,23 +55,23 @@ on_event(void *arg, const char *event, const char *data, size_t n,
 		r->seq = YAJL_GET_INTEGER(seq);
 	if (stream_is_end(r->terminal, name))
 		r->done = 1;
-	return res->payload == res->root ? relay_emit(r, name, data, n) :
-	    relay_gen_emit(r, name, res->payload);
+	return res->payload == res->root ? passthrough_emit(r, name, data, n) :
+	    passthrough_gen_emit(r, name, res->payload);
 }
 
 static int
 on_stream(struct up_call *u, const char *p, size_t n)
 {
-	struct relay	*r = u->arg;
+	struct passthrough	*r = u->arg;
 
 	return stream_read_feed(&r->rd, p, n);
 }
 
-/* Each attempt's call: the request, and its stream to the relay. */
+/* Each attempt's call: the request, and its stream to the pass-through. */
 static void
 call_setup(struct attempt *h, size_t i, struct up_call *u)
 {
-	struct relay	*r = h->arg;
+	struct passthrough	*r = h->arg;
 
 	(void)i;
 	u->url = r->url;
@@ -97,7 +98,7 @@ call_setup(struct attempt *h, size_t i, struct up_call *u)
 static void
 call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 {
-	struct relay	*r = h->arg;
+	struct passthrough	*r = h->arg;
 	struct up_call	*u = &h->calls[i];
 
 	memset(res, 0, sizeof(*res));
@@ -112,12 +113,12 @@ call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 static int
 call_started(struct attempt *h)
 {
-	return ((struct relay *)h->arg)->head_sent;
+	return ((struct passthrough *)h->arg)->head_sent;
 }
 
-/* Makes the relay the judge of the attempt's one call. */
+/* Makes the pass-through the judge of the attempt's one call. */
 void
-relay_bind(struct relay *r, struct attempt *h)
+passthrough_bind(struct passthrough *r, struct attempt *h)
 {
 	h->arg = r;
 	h->setup = call_setup;
@@ -129,7 +130,7 @@ relay_bind(struct relay *r, struct attempt *h)
  * a stream was asked for, else as Hexin sent it (unwrapped from the
  * envelope if need be). */
 void
-relay_answer(struct relay *r, struct attempt *h)
+passthrough_answer(struct passthrough *r, struct attempt *h)
 {
 	struct hx_result	*res = &h->res[0];
 	struct up_call		*u = &h->calls[0];
@@ -159,7 +160,7 @@ relay_answer(struct relay *r, struct attempt *h)
 }
 
 void
-relay_free(struct relay *r)
+passthrough_free(struct passthrough *r)
 {
 	stream_read_free(&r->rd);
 }

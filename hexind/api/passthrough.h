@@ -3,15 +3,15 @@
  * each event is complete, or a whole answer as it is. What /v1/responses
  * and /v1/messages share. Events and answers go out byte for byte unless
  * they come wrapped in Hexin's envelope. */
-#ifndef HEXIND_RELAY_H
-#define HEXIND_RELAY_H
+#ifndef HEXIND_PASSTHROUGH_H
+#define HEXIND_PASSTHROUGH_H
 
 #include "http/exchange.h"
 #include "upstream/attempt.h"
 #include "upstream/stream.h"
 #include "upstream/transport.h"
 
-struct relay {
+struct passthrough {
 	/* set by the endpoint */
 	struct exchange		*c;
 	const char		*url;
@@ -20,7 +20,7 @@ struct relay {
 	const char		*header;	/* one more header line, or NULL */
 	int			 stream;	/* the client asked for a stream */
 	/* a whole answer where a stream was asked for, as its events */
-	void			(*as_events)(struct relay *, yajl_val);
+	void			(*as_events)(struct passthrough *, yajl_val);
 	const char *const	*terminal;	/* event names that end it */
 	int			 type_first;	/* name from "type", then event: */
 	int			 drop_pings;
@@ -31,10 +31,11 @@ struct relay {
 	struct stream_read	 rd;
 };
 
-int	relay_emit(struct relay *, const char *event, const char *, size_t);
-void	relay_bind(struct relay *, struct attempt *);
-void	relay_answer(struct relay *, struct attempt *);
-int	relay_gen_emit(struct relay *, const char *event, yajl_val);
-void	relay_free(struct relay *);
+int	passthrough_emit(struct passthrough *, const char *event,
+	    const char *, size_t);
+void	passthrough_bind(struct passthrough *, struct attempt *);
+void	passthrough_answer(struct passthrough *, struct attempt *);
+int	passthrough_gen_emit(struct passthrough *, const char *event, yajl_val);
+void	passthrough_free(struct passthrough *);
 
 #endif
