@@ -27,6 +27,7 @@
 #include "api/body.h"
 #include "api/calls.h"
 #include "api/capture.h"
+#include "api/embed_vec.h"
 #include "http/reply.h"
 #include "lib/b64.h"
 #include "lib/json.h"
@@ -34,50 +35,6 @@
 #include "lib/spool.h"
 
 #define INPUTS_MAX	2048
-#define SCAN_DEPTH	8
-#define PIECE		65536		/* bytes read or written at once */
-#define RAW_PIECE	(3 * 4096)	/* float32 bytes encoded at a time */
-
-struct vec;
-struct out;
-
-/* Where a scan is in an answer's JSON. */
-struct scan {
-	struct vec	*v;
-	struct out	*out;		/* NULL: counting; else writing */
-	int		 depth;
-	char		 key[SCAN_DEPTH][32];	/* the key at each depth */
-	long		 index[SCAN_DEPTH];	/* array index at each depth */
-	int		 is_array[SCAN_DEPTH];
-	int		 failed;
-};
-
-/* One answer: spooled, and what its scan found. */
-struct vec {
-	struct spooled	 part;		/* its bytes in the spool */
-	yajl_handle	 y;		/* the scan as it arrives */
-	struct scan	 s;
-	int		 bad;		/* not JSON, or too deep */
-	size_t		 count;		/* numbers in data[0].embedding */
-	size_t		 numlen;	/* bytes of their texts */
-	char		 model[256];
-	long long	 prompt, total;
-	int		 refused;	/* success false, or an error object */
-};
-
-/* The client's answer on its way out, a piece at a time. */
-struct out {
-	int		(*sink)(void *, const char *, size_t);
-	void		*arg;
-	int		 base64;
-	size_t		 k;		/* numbers written of this vector */
-	unsigned char	 raw[RAW_PIECE];	/* float32s not yet encoded */
-	size_t		 nraw;
-	long long	 sent;
-	int		 failed;
-	char		 buf[PIECE];
-	size_t		 len;
-};
 
 struct embed {
 	struct exchange	*c;
@@ -128,7 +85,8 @@ input_at(struct embed *e, size_t i)
 
 static const yajl_callbacks scan_callbacks;
 
-static void
+/* Forgets v's scan and pieces (they stay in the spool, unread). */
+void
 vec_free(struct vec *v)
 {
 	struct spool	*sp = v->part.spool;
@@ -140,20 +98,38 @@ vec_free(struct vec *v)
 	v->part.spool = sp;
 }
 
-/* A 2xx answer's bytes as they arrive: to the spool and the scan. */
+/* A fresh scan of v (its old pieces stay in the spool, unread). */
+void
+vec_start(struct vec *v)
+{
+	vec_free(v);
+	v->s.v = v;
+	if ((v->y = yajl_alloc(&scan_callbacks, NULL, &v->s)) == NULL)
+		v->bad = 1;
+}
+
+/* An answer's bytes as they arrive: to the spool and the scan. -1 with
+ * errno when the spool cannot take them. */
+int
+vec_feed(struct vec *v, const char *p, size_t n)
+{
+	if (spool_add(&v->part, p, n) == -1)
+		return -1;
+	if (!v->bad && yajl_parse(v->y, (const unsigned char *)p, n) !=
+	    yajl_status_ok)
+		v->bad = 1;	/* judged, with the text, at the end */
+	return 0;
+}
+
+/* A 2xx answer's bytes as they arrive. */
 static int
 on_answer(struct up_call *u, const char *p, size_t n)
 {
-	struct vec	*v = u->arg;
-
-	if (spool_add(&v->part, p, n) == -1) {
+	if (vec_feed(u->arg, p, n) == -1) {
 		snprintf(u->error, sizeof(u->error), "hexind cannot keep the "
 		    "answer in %s: %s", spool_dir(), strerror(errno));
 		return -1;
 	}
-	if (!v->bad && yajl_parse(v->y, (const unsigned char *)p, n) !=
-	    yajl_status_ok)
-		v->bad = 1;	/* judged, with the text, at the end */
 	return 0;
 }
 
@@ -164,11 +140,8 @@ call_setup(struct attempt *h, size_t i, struct up_call *u)
 	struct buf	*p = &e->posts[i];
 	struct vec	*v = &e->vecs[i];
 
-	/* each attempt starts a fresh scan (its old pieces stay unread) */
-	vec_free(v);
-	v->s.v = v;
-	if ((v->y = yajl_alloc(&scan_callbacks, NULL, &v->s)) == NULL)
-		v->bad = 1;
+	/* each attempt starts a fresh scan */
+	vec_start(v);
 	u->on_answer = on_answer;
 	u->arg = v;
 
@@ -199,7 +172,6 @@ call_setup(struct attempt *h, size_t i, struct up_call *u)
  * envelope's data); then from its file, writing the numbers out. */
 
 static int out_number(struct out *, const char *, size_t);
-
 
 /* Whether the value being parsed sits at path (keys, "#0" for the first
  * array element), from the root or from the root's "data": the value's
@@ -324,7 +296,7 @@ sc_open(struct scan *s, int array)
 
 	if (at(s, err, 1))
 		s->v->refused = 1;	/* an error object (not null) */
-	if (s->depth + 1 >= SCAN_DEPTH) {
+	if (s->depth + 1 >= VEC_DEPTH) {
 		s->failed = 1;
 		return 0;
 	}
@@ -375,8 +347,8 @@ static const yajl_callbacks scan_callbacks = {
 };
 
 /* Ends the scan of a 2xx answer; 0 when it held a vector. */
-static int
-scan_end(struct vec *v)
+int
+vec_end(struct vec *v)
 {
 	if (v->bad || v->y == NULL || v->part.next == 0 ||
 	    yajl_complete_parse(v->y) != yajl_status_ok || v->s.failed)
@@ -385,10 +357,10 @@ scan_end(struct vec *v)
 }
 
 /* The spooled answer back in b (it fit its cap on the way in). */
-static void
-answer_load(struct vec *v, struct buf *b)
+void
+vec_load(struct vec *v, struct buf *b)
 {
-	char		 piece[PIECE];
+	char		 piece[VEC_PIECE];
 	size_t		 at = 0;
 	ssize_t		 r;
 
@@ -408,14 +380,14 @@ call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 
 	memset(res, 0, sizeof(*res));
 	if (u->status >= 200 && u->status < 300 && !u->error[0] &&
-	    scan_end(v) == 0) {
+	    vec_end(v) == 0) {
 		res->kind = HX_OK;
 		return;
 	}
 	/* A failure (small, as a rule) is judged the usual way, on its
 	 * text. */
 	if (u->answered > 0 && u->body.len == 0)
-		answer_load(v, &u->body);
+		vec_load(v, &u->body);
 	attempt_outcome(h, i, res);
 	if (res->kind == HX_OK) {
 		hexin_result_free(res);
@@ -428,7 +400,7 @@ call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 
 /* --- the client's answer --- */
 
-static void
+void
 out_flush(struct out *o)
 {
 	if (o->len > 0 && !o->failed && o->sink(o->arg, o->buf, o->len) == -1)
@@ -437,7 +409,7 @@ out_flush(struct out *o)
 	o->len = 0;
 }
 
-static void
+void
 out_add(struct out *o, const char *p, size_t n)
 {
 	size_t		 k;
@@ -453,7 +425,7 @@ out_add(struct out *o, const char *p, size_t n)
 	}
 }
 
-static void
+void
 out_adds(struct out *o, const char *s)
 {
 	out_add(o, s, strlen(s));
@@ -507,7 +479,7 @@ out_number(struct out *o, const char *p, size_t n)
 }
 
 /* The bytes vec_write() writes for v. */
-static long long
+long long
 vec_length(const struct vec *v, int base64)
 {
 	if (base64)
@@ -517,11 +489,11 @@ vec_length(const struct vec *v, int base64)
 
 /* v's numbers, a JSON array of texts or a base64 string, read back from
  * its file; -1 when they cannot be, or are not what the scan counted. */
-static int
+int
 vec_write(struct out *o, struct vec *v)
 {
 	struct scan	 s;
-	char		 piece[PIECE];
+	char		 piece[VEC_PIECE];
 	yajl_handle	 y;
 	size_t		 at = 0;
 	ssize_t		 r = 0;

@@ -144,25 +144,22 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
 	struct spool	 sp = { -1, 0 };
-	struct up_call	 u;
 	struct vec	 v, other;
 	struct buf	 floats;
 	size_t		 cut = n > 0 ? data[0] % (n + 1) : 0;
 
-	memset(&u, 0, sizeof(u));
 	memset(&v, 0, sizeof(v));
 	memset(&other, 0, sizeof(other));
 	v.part.spool = other.part.spool = &sp;
-	v.s.v = &v;
-	if ((v.y = yajl_alloc(&scan_callbacks, NULL, &v.s)) == NULL)
-		abort();
-	u.arg = &v;
+	vec_start(&v);
+	if (v.bad)
+		abort();	/* no memory: the harness, not the input */
 	/* as if it arrived in two pieces, another answer's between them */
-	if (on_answer(&u, (const char *)data, cut) == -1 ||
+	if (vec_feed(&v, (const char *)data, cut) == -1 ||
 	    spool_add(&other.part, "[0.5,", 5) == -1 ||
-	    on_answer(&u, (const char *)data + cut, n - cut) == -1)
+	    vec_feed(&v, (const char *)data + cut, n - cut) == -1)
 		abort();	/* no spool: the harness, not the input */
-	if (scan_end(&v) == 0) {
+	if (vec_end(&v) == 0) {
 		FUZZ_CHECK(v.count > 0 && !v.refused);
 		FUZZ_CHECK(strlen(v.model) < sizeof(v.model));
 		buf_init(&floats, 0);
