@@ -79,9 +79,7 @@ $(FUZZ_OUT)/obj/models_default.o: $(FUZZ_OUT)/models_default.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-# The objects as an archive: a target links only what it calls, and
-# fuzz_embeddings, which compiles api/embeddings.c into itself (its scan
-# and encoders are static), never pulls in that member.
+# The objects as an archive: a target links only what it calls.
 $(FUZZ_OUT)/libhexind.a: $(FUZZ_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $(FUZZ_OBJS)
@@ -91,7 +89,6 @@ $(FUZZ_OUT)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz.h \
 	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer -I$(FUZZ_SRCDIR) \
 	    -o $@ $< $(FUZZ_OUT)/libhexind.a $(FUZZ_LIBS)
 
-$(FUZZ_OUT)/fuzz_embeddings: $(FUZZ_SRCDIR)/api/embeddings.c
 
 .SECONDARY: $(FUZZ_OBJS) $(FUZZ_OUT)/models_default.c
 

@@ -1,17 +1,19 @@
-/* The embeddings answer scan and its two encodings. The input is the body
- * of a 2xx answer from Hexin's embeddings route, spooled and scanned in
- * two pieces as if it arrived so. on_answer(), scan_end(), vec_write()
- * and the rest are static in api/embeddings.c, which is compiled in here
- * (this target links every object but api/embeddings.o and main.o).
+/* The embeddings answer scan and its two encodings (api/embed_vec.h).
+ * The input is the body of a 2xx answer from Hexin's embeddings route,
+ * spooled and scanned in two pieces as if it arrived so (vec_feed).
  *
  * Oracles: a vector found is written back from its spool in both
  * encodings, each exactly as long as predicted; the float form is valid
  * JSON with count numbers; the base64 form decodes to each of those
  * numbers' float32, little-endian. b64_encode is also fed the raw input
  * and must round-trip it. */
-#include "fuzz.h"
+#include <stdint.h>
+#include <unistd.h>
 
-#include "../../hexind/api/embeddings.c"
+#include "fuzz.h"
+#include "api/embed_vec.h"
+#include "lib/b64.h"
+#include "lib/json.h"
 
 FUZZ_INITIALIZE_QUIET
 
