@@ -119,7 +119,7 @@ main(int argc, char *argv[])
 			return EXIT_CONFIG;
 		}
 		rc = check ? check_run(&cf) : check_route(&cf, route_model);
-		upstream_end();
+		transport_end();
 		return rc;
 	}
 
@@ -140,6 +140,6 @@ main(int argc, char *argv[])
 		rc = serve(&cn, &cf, bad ? err : NULL, left--, &again);
 	while (again && rc == EXIT_SERVED && next_request(&cn, &cf));
 	conn_free(&cn);
-	upstream_end();
+	transport_end();
 	return rc;
 }

@@ -213,8 +213,8 @@ attempt_run(struct attempt *h, size_t *bad)
 		return end;
 	for (attempt = 0;; attempt++) {
 		attempt_setup(h);
-		if (upstream_run(h->conf, h->calls, h->n, watch(h),
-		    h->parallel) == UP_CLIENT_GONE) {
+		if (transport_run(h->conf, h->calls, h->n, watch(h),
+		    h->parallel) == TRANSPORT_CLIENT_GONE) {
 			log_info("id=%s client gone: Hexin call stopped",
 			    h->id);
 			return ATTEMPT_GONE;

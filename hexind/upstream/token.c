@@ -330,7 +330,7 @@ login(const struct conf *c, const char *trace, struct token *t, char *err,
 	u.post = buf_cstr(&body);
 	u.postlen = body.len;
 	u.timeout_ms = c->login_timeout_ms;
-	if (upstream_run(c, &u, 1, client, 0) == UP_CLIENT_GONE) {
+	if (transport_run(c, &u, 1, client, 0) == TRANSPORT_CLIENT_GONE) {
 		snprintf(err, errsz, "the client hung up during the login");
 		status = TOKEN_CLIENT_GONE;
 		goto out;

@@ -100,7 +100,7 @@ curl_start(const struct conf *c, const char *url)
 
 /* Releases what curl_global_init took, for a clean valgrind report. */
 void
-upstream_end(void)
+transport_end(void)
 {
 	if (share)
 		(void)curl_share_cleanup(share);
@@ -308,10 +308,10 @@ call_finish(struct up_call *u, CURLcode rc)
 }
 
 /* Runs the calls to their ends, at most parallel at once (0: all).
- * UP_DONE, or UP_CLIENT_GONE when the client hung up (every call
+ * TRANSPORT_DONE, or TRANSPORT_CLIENT_GONE when the client hung up (every call
  * stopped). Each call's result is in it. */
 int
-upstream_run(const struct conf *c, struct up_call *calls, size_t n,
+transport_run(const struct conf *c, struct up_call *calls, size_t n,
     const struct watch *client, size_t parallel)
 {
 	struct curl_waitfd	 wfd;
@@ -320,14 +320,14 @@ upstream_run(const struct conf *c, struct up_call *calls, size_t n,
 	CURLM			*m;
 	long long		 now;
 	size_t			 i;
-	int			 running = 0, left, rc = UP_DONE;
+	int			 running = 0, left, rc = TRANSPORT_DONE;
 
 	if (curl_start(c, n ? calls[0].url : "") == -1 ||
 	    (m = curl_multi_init()) == NULL) {
 		for (i = 0; i < n; i++)
 			snprintf(calls[i].error, sizeof(calls[i].error),
 			    "cannot start libcurl");
-		return UP_DONE;
+		return TRANSPORT_DONE;
 	}
 	/* Queued transfers wait for a free connection: the bound. */
 	if (parallel > 0)
@@ -372,7 +372,7 @@ upstream_run(const struct conf *c, struct up_call *calls, size_t n,
 		if (running <= 0)
 			break;
 		if (client && client->gone(client->arg)) {
-			rc = UP_CLIENT_GONE;
+			rc = TRANSPORT_CLIENT_GONE;
 			break;
 		}
 		memset(&wfd, 0, sizeof(wfd));
@@ -388,7 +388,7 @@ upstream_run(const struct conf *c, struct up_call *calls, size_t n,
 			u->done = 1;
 			if (u->error[0] == '\0')
 				snprintf(u->error, sizeof(u->error), "%s",
-				    rc == UP_CLIENT_GONE ? "client gone" :
+				    rc == TRANSPORT_CLIENT_GONE ? "client gone" :
 				    "stopped");
 			if (u->h)
 				(void)curl_multi_remove_handle(m, u->h);

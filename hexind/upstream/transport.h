@@ -2,8 +2,8 @@
  * run several at once while watching the client. Nothing here writes to
  * the client; curl is set up on the first call only, so requests that
  * never reach the upstream never pay for it. */
-#ifndef HEXIND_UPSTREAM_H
-#define HEXIND_UPSTREAM_H
+#ifndef HEXIND_TRANSPORT_H
+#define HEXIND_TRANSPORT_H
 
 #include <stddef.h>
 
@@ -62,13 +62,13 @@ struct up_call {
 	int		 done;
 };
 
-enum { UP_DONE = 0, UP_CLIENT_GONE = -1 };
+enum { TRANSPORT_DONE = 0, TRANSPORT_CLIENT_GONE = -1 };
 
-void	upstream_end(void);
+void	transport_end(void);
 void	up_call_init(struct up_call *, size_t maxbody);
 void	up_call_free(struct up_call *);
 int	up_call_header(struct up_call *, const char *);
-int	upstream_run(const struct conf *, struct up_call *, size_t n,
+int	transport_run(const struct conf *, struct up_call *, size_t n,
 	    const struct watch *, size_t parallel);
 
 #endif

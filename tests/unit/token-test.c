@@ -35,6 +35,6 @@ main(int argc, char *argv[])
 	} else {
 		fprintf(stderr, "usage: token-test get | invalidate TOKEN\n");
 	}
-	upstream_end();
+	transport_end();
 	return rc;
 }
