@@ -228,7 +228,7 @@ answer(struct embed *e)
 	if (i < e->h.n || o->failed) {
 		/* past the head no error can be answered: the client sees
 		 * the answer cut short */
-		log_msg(LOG_LVL_ERROR, "id=%s embeddings: cannot write the "
+		log_error("id=%s embeddings: cannot write the "
 		    "answer from its spool", e->c->id);
 		e->c->keep = 0;
 		goto out;
@@ -238,7 +238,7 @@ answer(struct embed *e)
 	capture_close(e->c);
 	out_flush(o);
 	if (o->sent != length)
-		log_msg(LOG_LVL_ERROR, "id=%s embeddings: wrote %lld bytes of "
+		log_error("id=%s embeddings: wrote %lld bytes of "
 		    "%lld", e->c->id, o->sent, length);
 out:
 	buf_free(&model);

@@ -66,7 +66,7 @@ tls_conf(const char *url)
 	tls_conf_read = 1;
 	if (CONF_modules_load_file(NULL, NULL, CONF_MFLAGS_DEFAULT_SECTION |
 	    CONF_MFLAGS_IGNORE_MISSING_FILE) <= 0)
-		log_msg(LOG_LVL_WARN, "the OpenSSL configuration cannot be "
+		log_warn("the OpenSSL configuration cannot be "
 		    "read; TLS goes on with OpenSSL's defaults");
 }
 #else
