@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "api/capture.h"
+#include "api/capture_in.h"
 #include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/jsonl.h"
@@ -26,17 +27,7 @@
 #include "upstream/stream.h"
 
 
-enum kind { K_CHAT, K_MESSAGES, K_RESPONSES, K_EMBEDDINGS };
-
-/* Where each captured route goes, and which request members are its
- * input and its system prompt; the rest are "parameters". */
-static const struct endpoint {
-	const char	*route;
-	const char	*dir;
-	enum kind	 kind;
-	const char	*input;
-	const char	*system;
-} endpoints[] = {
+static const struct endpoint endpoints[] = {
 	{ "chat", "chat_completions", K_CHAT, "messages", NULL },
 	{ "messages", "messages", K_MESSAGES, "messages", "system" },
 	{ "responses", "responses", K_RESPONSES, "input", "instructions" },
@@ -45,59 +36,8 @@ static const struct endpoint {
 
 #define NENDPOINTS	(sizeof(endpoints) / sizeof(endpoints[0]))
 
-struct tool {			/* a chat tool call, assembled */
-	long		 index;
-	struct buf	 id, type, name, args;
-};
-
-struct choice {			/* a chat choice, assembled */
-	long		 index;
-	struct buf	 role, content, reasoning, refusal, finish;
-	int		 has_content, has_reasoning, has_refusal;
-	struct tool	*tools;
-	size_t		 ntools;
-};
-
-struct block {			/* a messages content block, assembled */
-	long		 index;
-	yajl_val	 start;		/* content_block_start's block */
-	struct buf	 text, sig, json;
-	int		 has_text, has_sig, has_json;
-};
-
-struct pair {
-	const char	*key;
-	yajl_val	 v;
-};
-
-struct capture {
-	const struct endpoint *ep;
-	long long	 t_wall;	/* ms since the epoch at the start */
-	size_t		 cap, used;	/* bytes assembled, and their limit */
-	int		 truncated;
-	int		 stream;
-	int		 done;		/* the stream's last event was seen */
-	struct sse	 sse;
-	yajl_val	*kept;		/* parsed events still pointed into */
-	size_t		 nkept;
-	yajl_val	 answer;	/* a whole answer, or the final response */
-	yajl_val	 error;
-	struct buf	 error_text;	/* an error body that is not JSON */
-	struct pair	*usage;		/* merged from every usage object */
-	size_t		 nusage;
-	struct choice	*choices;	/* chat streams */
-	size_t		 nchoices;
-	struct block	*blocks;	/* messages streams */
-	size_t		 nblocks;
-	yajl_val	 message;	/* message_start's message */
-	yajl_val	 stop_reason, stop_sequence;
-	yajl_val	*items;		/* responses streams: finished items */
-	size_t		 nitems;
-	long long	 embeddings, dimensions;
-};
-
-static void *
-grow(void *p, size_t *n, size_t size)
+void *
+capture_grow(void *p, size_t *n, size_t size)
 {
 	void	*q;
 
@@ -108,13 +48,13 @@ grow(void *p, size_t *n, size_t size)
 	return q;
 }
 
-static int
-keep(struct capture *r, yajl_val v)
+int
+capture_keep(struct capture *r, yajl_val v)
 {
 	size_t	 n = r->nkept;
 	yajl_val *k;
 
-	if ((k = grow(r->kept, &n, sizeof(*k))) == NULL)
+	if ((k = capture_grow(r->kept, &n, sizeof(*k))) == NULL)
 		return -1;
 	r->kept = k;
 	r->nkept = n;
@@ -124,8 +64,8 @@ keep(struct capture *r, yajl_val v)
 
 /* Appends s to b within the capture's limit: past it the capture is
  * marked truncated and the rest dropped. */
-static void
-take(struct capture *r, struct buf *b, yajl_val s)
+void
+capture_take(struct capture *r, struct buf *b, yajl_val s)
 {
 	size_t	 n;
 
@@ -142,8 +82,8 @@ take(struct capture *r, struct buf *b, yajl_val s)
 		r->truncated = 1;
 }
 
-static void
-usage_merge(struct capture *r, yajl_val u)
+void
+capture_usage_merge(struct capture *r, yajl_val u)
 {
 	struct pair	*p;
 	size_t		 i, j, n;
@@ -156,7 +96,8 @@ usage_merge(struct capture *r, yajl_val u)
 				break;
 		if (j == r->nusage) {
 			n = r->nusage;
-			if ((p = grow(r->usage, &n, sizeof(*p))) == NULL)
+			if ((p = capture_grow(r->usage, &n,
+			    sizeof(*p))) == NULL)
 				return;
 			r->usage = p;
 			r->nusage = n;
@@ -166,8 +107,8 @@ usage_merge(struct capture *r, yajl_val u)
 	}
 }
 
-static void
-error_set(struct capture *r, yajl_val root)
+void
+capture_error_set(struct capture *r, yajl_val root)
 {
 	yajl_val	 e = json_get(root, "error");
 
@@ -193,7 +134,7 @@ at_index(void *arr, size_t *n, size_t size, long index, int add,
 			*pos = i;
 			return arr;
 		}
-	if (!add || (p = grow(p, n, size)) == NULL)
+	if (!add || (p = capture_grow(p, n, size)) == NULL)
 		return NULL;
 	*pos = *n - 1;
 	*(long *)(void *)(p + *pos * size) = index;
@@ -223,10 +164,10 @@ chat_tools(struct capture *r, struct choice *c, yajl_val calls)
 		c->tools = t;
 		t += k;
 		f = json_get(call, "function");
-		take(r, &t->id, json_get(call, "id"));
-		take(r, &t->type, json_get(call, "type"));
-		take(r, &t->name, json_get(f, "name"));
-		take(r, &t->args, json_get(f, "arguments"));
+		capture_take(r, &t->id, json_get(call, "id"));
+		capture_take(r, &t->type, json_get(call, "type"));
+		capture_take(r, &t->name, json_get(f, "name"));
+		capture_take(r, &t->args, json_get(f, "arguments"));
 	}
 }
 
@@ -241,10 +182,10 @@ chat_chunk(struct capture *r, yajl_val root)
 	size_t		 i, k;
 
 	if (json_get(root, "error")) {
-		error_set(r, root);
+		capture_error_set(r, root);
 		return 1;
 	}
-	usage_merge(r, usage);
+	capture_usage_merge(r, usage);
 	for (i = 0; YAJL_IS_ARRAY(choices) && i < choices->u.array.len; i++) {
 		ch = choices->u.array.values[i];
 		if ((c = at_index(r->choices, &r->nchoices, sizeof(*c),
@@ -254,23 +195,23 @@ chat_chunk(struct capture *r, yajl_val root)
 		c += k;
 		d = json_get(ch, "delta");
 		if (c->role.len == 0)
-			take(r, &c->role, json_get(d, "role"));
+			capture_take(r, &c->role, json_get(d, "role"));
 		if (YAJL_IS_STRING(s = json_get(d, "content"))) {
 			c->has_content = 1;
-			take(r, &c->content, s);
+			capture_take(r, &c->content, s);
 		}
 		if (YAJL_IS_STRING(s = json_get(d, "reasoning_content"))) {
 			c->has_reasoning = 1;
-			take(r, &c->reasoning, s);
+			capture_take(r, &c->reasoning, s);
 		}
 		if (YAJL_IS_STRING(s = json_get(d, "refusal"))) {
 			c->has_refusal = 1;
-			take(r, &c->refusal, s);
+			capture_take(r, &c->refusal, s);
 		}
 		chat_tools(r, c, json_get(d, "tool_calls"));
 		if (YAJL_IS_STRING(s = json_get(ch, "finish_reason"))) {
 			c->finish.len = 0;
-			take(r, &c->finish, s);
+			capture_take(r, &c->finish, s);
 		}
 	}
 	return YAJL_IS_OBJECT(usage);
@@ -288,7 +229,7 @@ messages_event(struct capture *r, const char *type, yajl_val root)
 
 	if (strcmp(type, "message_start") == 0) {
 		r->message = json_get(root, "message");
-		usage_merge(r, json_get(r->message, "usage"));
+		capture_usage_merge(r, json_get(r->message, "usage"));
 		return 1;
 	}
 	if (strcmp(type, "content_block_start") == 0) {
@@ -307,13 +248,13 @@ messages_event(struct capture *r, const char *type, yajl_val root)
 		d = json_get(root, "delta");
 		if ((s = json_get(d, "text")) || (s = json_get(d, "thinking"))) {
 			b->has_text = 1;
-			take(r, &b->text, s);
+			capture_take(r, &b->text, s);
 		} else if ((s = json_get(d, "signature")) != NULL) {
 			b->has_sig = 1;
-			take(r, &b->sig, s);
+			capture_take(r, &b->sig, s);
 		} else if ((s = json_get(d, "partial_json")) != NULL) {
 			b->has_json = 1;
-			take(r, &b->json, s);
+			capture_take(r, &b->json, s);
 		}
 		return 0;
 	}
@@ -323,7 +264,7 @@ messages_event(struct capture *r, const char *type, yajl_val root)
 			r->stop_reason = s;
 		if ((s = json_get(d, "stop_sequence")) != NULL)
 			r->stop_sequence = s;
-		usage_merge(r, json_get(root, "usage"));
+		capture_usage_merge(r, json_get(root, "usage"));
 		return 1;
 	}
 	return 0;
@@ -340,13 +281,14 @@ responses_event(struct capture *r, const char *type, yajl_val root)
 	if (stream_is_end(stream_end_responses, type)) {
 		resp = json_get(root, "response");
 		r->answer = resp;
-		usage_merge(r, json_get(resp, "usage"));
+		capture_usage_merge(r, json_get(resp, "usage"));
 		if (YAJL_IS_OBJECT(json_get(resp, "error")))
-			error_set(r, resp);
+			capture_error_set(r, resp);
 		return 1;
 	}
 	if (strcmp(type, "response.output_item.done") == 0) {
-		if ((items = grow(r->items, &n, sizeof(*items))) == NULL)
+		if ((items = capture_grow(r->items, &n,
+		    sizeof(*items))) == NULL)
 			return 0;
 		r->items = items;
 		r->nitems = n;
@@ -358,8 +300,8 @@ responses_event(struct capture *r, const char *type, yajl_val root)
 
 /* One event the client was sent. A slot to keep its tree in is taken
  * first: once something points into the tree, it must not be lost. */
-static int
-on_event(void *arg, const char *event, const char *data, size_t n)
+int
+capture_event(void *arg, const char *event, const char *data, size_t n)
 {
 	struct capture	*r = arg;
 	yajl_val	 root, t;
@@ -371,7 +313,7 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 		r->done = 1;
 	if (n == 0 || data[0] != '{')
 		return 0;
-	if (r->used + n > r->cap || keep(r, NULL) == -1) {
+	if (r->used + n > r->cap || capture_keep(r, NULL) == -1) {
 		r->truncated = 1;
 		return 0;
 	}
@@ -385,7 +327,7 @@ on_event(void *arg, const char *event, const char *data, size_t n)
 	    stream_is_end(stream_end_responses, type))
 		r->done = 1;
 	if (strcmp(type, "error") == 0) {
-		error_set(r, root);
+		capture_error_set(r, root);
 		kept = 1;
 	} else switch (r->ep->kind) {
 	case K_CHAT:
@@ -459,18 +401,18 @@ capture_body(struct exchange *c, int status, const char *p, size_t n)
 	if (status < 400 && r->ep->kind == K_EMBEDDINGS)
 		return;			/* capture_embeddings() has it */
 	if ((root = json_parse(p, n, err, sizeof(err))) == NULL ||
-	    keep(r, root) == -1) {
+	    capture_keep(r, root) == -1) {
 		yajl_tree_free(root);
 		if (status >= 400)
 			(void)buf_add(&r->error_text, p, n < 4096 ? n : 4096);
 		return;
 	}
 	if (status >= 400) {
-		error_set(r, root);
+		capture_error_set(r, root);
 		return;
 	}
 	r->answer = root;
-	usage_merge(r, json_get(root, "usage"));
+	capture_usage_merge(r, json_get(root, "usage"));
 }
 
 /* Events about to be sent; returns 1 once the last has been seen. */
@@ -482,7 +424,7 @@ capture_stream(struct exchange *c, const char *p, size_t n)
 	if (r == NULL)
 		return 0;
 	r->stream = 1;
-	if (sse_feed(&r->sse, p, n, on_event, r) != 0)
+	if (sse_feed(&r->sse, p, n, capture_event, r) != 0)
 		r->truncated = 1;
 	return r->done;
 }
@@ -503,11 +445,11 @@ capture_embeddings(struct exchange *c, size_t count, size_t dimensions,
 	    "%lld}", prompt_tokens, total_tokens);
 	if ((root = json_parse(u, strlen(u), err, sizeof(err))) == NULL)
 		return;
-	if (keep(r, root) == -1) {
+	if (capture_keep(r, root) == -1) {
 		yajl_tree_free(root);
 		return;
 	}
-	usage_merge(r, root);
+	capture_usage_merge(r, root);
 }
 
 /* --- the line --- */
@@ -921,7 +863,7 @@ capture_close(struct exchange *c)
 
 	if (r == NULL)
 		return;
-	if (sse_finish(&r->sse, on_event, r) != 0)
+	if (sse_finish(&r->sse, capture_event, r) != 0)
 		r->truncated = 1;
 	capture_write(c, r);
 	for (i = 0; i < r->nchoices; i++) {
