@@ -141,8 +141,9 @@ at_index(void *arr, size_t *n, size_t size, long index, int add,
 	return p;
 }
 
-static long
-index_of(yajl_val v)
+/* The "index" member of v, 0 when it has none. */
+long
+capture_index(yajl_val v)
 {
 	yajl_val	 i = json_get(v, "index");
 
@@ -159,7 +160,7 @@ chat_tools(struct capture *r, struct choice *c, yajl_val calls)
 	for (i = 0; YAJL_IS_ARRAY(calls) && i < calls->u.array.len; i++) {
 		call = calls->u.array.values[i];
 		if ((t = at_index(c->tools, &c->ntools, sizeof(*t),
-		    index_of(call), 1, &k)) == NULL)
+		    capture_index(call), 1, &k)) == NULL)
 			return;
 		c->tools = t;
 		t += k;
@@ -189,7 +190,7 @@ chat_chunk(struct capture *r, yajl_val root)
 	for (i = 0; YAJL_IS_ARRAY(choices) && i < choices->u.array.len; i++) {
 		ch = choices->u.array.values[i];
 		if ((c = at_index(r->choices, &r->nchoices, sizeof(*c),
-		    index_of(ch), 1, &k)) == NULL)
+		    capture_index(ch), 1, &k)) == NULL)
 			break;
 		r->choices = c;
 		c += k;
@@ -234,7 +235,7 @@ messages_event(struct capture *r, const char *type, yajl_val root)
 	}
 	if (strcmp(type, "content_block_start") == 0) {
 		if ((b = at_index(r->blocks, &r->nblocks, sizeof(*b),
-		    index_of(root), 1, &k)) != NULL) {
+		    capture_index(root), 1, &k)) != NULL) {
 			r->blocks = b;
 			b[k].start = json_get(root, "content_block");
 		}
@@ -242,7 +243,7 @@ messages_event(struct capture *r, const char *type, yajl_val root)
 	}
 	if (strcmp(type, "content_block_delta") == 0) {
 		if ((b = at_index(r->blocks, &r->nblocks, sizeof(*b),
-		    index_of(root), 0, &k)) == NULL)
+		    capture_index(root), 0, &k)) == NULL)
 			return 0;
 		b += k;
 		d = json_get(root, "delta");
@@ -527,7 +528,7 @@ gen_chat_answer(yajl_gen g, yajl_val answer)
 		ch = choices->u.array.values[i];
 		m = json_get(ch, "message");
 		rc = json_map_open(g) ||
-		    json_kint(g, "index", index_of(ch));
+		    json_kint(g, "index", capture_index(ch));
 		for (k = 0; rc == 0 && YAJL_IS_OBJECT(m) &&
 		    k < m->u.object.len; k++)
 			rc = json_str(g, m->u.object.keys[k]) ||

@@ -77,6 +77,7 @@ struct capture {
 void	*capture_grow(void *, size_t *n, size_t size);
 int	capture_keep(struct capture *, yajl_val);
 void	capture_take(struct capture *, struct buf *, yajl_val s);
+long	capture_index(yajl_val);
 void	capture_usage_merge(struct capture *, yajl_val usage);
 void	capture_error_set(struct capture *, yajl_val root);
 int	capture_event(void *arg, const char *event, const char *data,
