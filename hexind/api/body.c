@@ -60,3 +60,21 @@ body_refuse(struct exchange *c, const struct invalid *bad)
 {
 	return reply_error_param(c, bad->param, "%s", bad->message);
 }
+
+/* What the OpenAI endpoints check first: the body is an object naming a
+ * model. 0 with the model's name, or -1 with what is wrong. */
+int
+body_model(yajl_val req, const char **model, struct invalid *bad)
+{
+	yajl_val	 v;
+
+	if (!YAJL_IS_OBJECT(req))
+		return body_invalid(bad, NULL, "the request body must be "
+		    "a JSON object");
+	v = json_get(req, "model");
+	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
+		return body_invalid(bad, "model", "you must provide a "
+		    "model parameter (a non-empty string)");
+	*model = v->u.string;
+	return 0;
+}

@@ -244,15 +244,11 @@ static int
 validate(yajl_val req, struct invalid *bad)
 {
 	yajl_val	 v, m;
+	const char	*model;
 	size_t		 i;
 
-	if (!YAJL_IS_OBJECT(req))
-		return body_invalid(bad, NULL, "the request body must be "
-		    "a JSON object");
-	v = json_get(req, "model");
-	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
-		return body_invalid(bad, "model", "you must provide a "
-		    "model parameter (a non-empty string)");
+	if (body_model(req, &model, bad) == -1)
+		return -1;
 	v = json_get(req, "messages");
 	if (!YAJL_IS_ARRAY(v))
 		return body_invalid(bad, "messages", "'messages' must be "

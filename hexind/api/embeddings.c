@@ -253,14 +253,8 @@ validate(yajl_val req, struct embed *e, struct invalid *bad)
 	yajl_val	 v;
 	size_t		 i;
 
-	if (!YAJL_IS_OBJECT(req))
-		return body_invalid(bad, NULL, "the request body must be "
-		    "a JSON object");
-	v = json_get(req, "model");
-	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
-		return body_invalid(bad, "model", "you must provide a "
-		    "model parameter (a non-empty string)");
-	e->model = v->u.string;
+	if (body_model(req, &e->model, bad) == -1)
+		return -1;
 	v = json_get(req, "input");
 	if (YAJL_IS_STRING(v)) {
 		if (v->u.string[0] == '\0')
