@@ -210,15 +210,15 @@ body_build(struct msgs *m)
 
 /* The error event the Anthropic SDKs raise. */
 static void
-emit_error(struct msgs *m, int status, const char *msg)
+emit_error(struct passthrough *pass, int status, const char *msg)
 {
 	struct buf	 e;
 
 	buf_init(&e, 0);
 	if (error_body(&e, API_ANTHROPIC, status, NULL, msg) == 0)
-		(void)passthrough_emit(&m->pass, "error", e.data, e.len);
+		(void)passthrough_emit(pass, "error", e.data, e.len);
 	buf_free(&e);
-	log_warn("id=%s stream broken after it began: %s", m->c->id, msg);
+	log_warn("id=%s stream broken after it began: %s", pass->c->id, msg);
 }
 
 /* A whole message where a stream was asked for: the events that carry
@@ -339,7 +339,6 @@ api_messages(struct exchange *c)
 	struct models	 tbl;
 	char		 err[MODELS_ERRSZ];
 	yajl_val	 req;
-	size_t		 bad;
 	struct invalid	 why;
 
 	if ((req = body_json(c)) == NULL)
@@ -387,21 +386,8 @@ api_messages(struct exchange *c)
 	m->pass.post = buf_cstr(&m->body);
 	m->pass.postlen = m->body.len;
 	m->pass.as_events = emit_as_events;
-	passthrough_bind(&m->pass, &m->h);
-	switch (calls_run(c, &m->h, &bad)) {
-	case ATTEMPT_OK:
-		passthrough_answer(&m->pass, &m->h);
-		break;
-	case ATTEMPT_FAILED:
-		if (m->pass.head_sent)
-			emit_error(m, m->h.fail.status,
-			    m->h.fail.message);
-		else
-			calls_refuse(c, &m->h);
-		break;
-	default:
-		break;
-	}
+	m->pass.error_event = emit_error;
+	passthrough_run(&m->pass, &m->h);
 out:
 	attempt_free(&m->h);
 	passthrough_free(&m->pass);

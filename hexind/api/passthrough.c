@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/calls.h"
 #include "api/passthrough.h"
 #include "http/reply.h"
 #include "lib/json.h"
@@ -117,7 +118,7 @@ call_started(struct attempt *h)
 }
 
 /* Makes the pass-through the judge of the attempt's one call. */
-void
+static void
 passthrough_bind(struct passthrough *r, struct attempt *h)
 {
 	h->arg = r;
@@ -129,7 +130,7 @@ passthrough_bind(struct passthrough *r, struct attempt *h)
 /* Passes on the answer of a call that was not streamed: as events when
  * a stream was asked for, else as Hexin sent it (unwrapped from the
  * envelope if need be). */
-void
+static void
 passthrough_answer(struct passthrough *r, struct attempt *h)
 {
 	struct hx_result	*res = &h->res[0];
@@ -163,4 +164,28 @@ void
 passthrough_free(struct passthrough *r)
 {
 	stream_read_free(&r->rd);
+}
+
+/* Runs the one call and passes its answer on: a failure before anything
+ * reached the client is its error answer, one after it the API's error
+ * event. */
+void
+passthrough_run(struct passthrough *r, struct attempt *h)
+{
+	size_t	 bad;
+
+	passthrough_bind(r, h);
+	switch (calls_run(r->c, h, &bad)) {
+	case ATTEMPT_OK:
+		passthrough_answer(r, h);
+		break;
+	case ATTEMPT_FAILED:
+		if (r->head_sent)
+			r->error_event(r, h->fail.status, h->fail.message);
+		else
+			calls_refuse(r->c, h);
+		break;
+	default:
+		break;
+	}
 }

@@ -21,6 +21,9 @@ struct passthrough {
 	int			 stream;	/* the client asked for a stream */
 	/* a whole answer where a stream was asked for, as its events */
 	void			(*as_events)(struct passthrough *, yajl_val);
+	/* a failure after the stream began, as the API's error event */
+	void			(*error_event)(struct passthrough *, int status,
+				    const char *message);
 	const char *const	*terminal;	/* event names that end it */
 	int			 type_first;	/* name from "type", then event: */
 	int			 drop_pings;
@@ -33,8 +36,7 @@ struct passthrough {
 
 int	passthrough_emit(struct passthrough *, const char *event,
 	    const char *, size_t);
-void	passthrough_bind(struct passthrough *, struct attempt *);
-void	passthrough_answer(struct passthrough *, struct attempt *);
+void	passthrough_run(struct passthrough *, struct attempt *);
 int	passthrough_gen_emit(struct passthrough *, const char *event, yajl_val);
 void	passthrough_free(struct passthrough *);
 

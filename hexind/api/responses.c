@@ -30,7 +30,7 @@ struct resp {
 /* The error event the SDK raises: the Responses API's own fields, and an
  * "error" object, which is what the SDK looks for. */
 static void
-emit_error(struct resp *r, int status, const char *msg)
+emit_error(struct passthrough *pass, int status, const char *msg)
 {
 	const char	*code = status == 504 ? "upstream_timeout" :
 			    "upstream_error";
@@ -43,7 +43,7 @@ emit_error(struct resp *r, int status, const char *msg)
 	if (json_map_open(g) || json_kstr(g, "type", "error") ||
 	    json_kstr(g, "code", code) || json_kstr(g, "message", msg) ||
 	    json_knull(g, "param") ||
-	    json_kint(g, "sequence_number", r->pass.seq + 1) ||
+	    json_kint(g, "sequence_number", pass->seq + 1) ||
 	    json_str(g, "error") || json_map_open(g) ||
 	    json_kstr(g, "type", "server_error") ||
 	    json_kstr(g, "code", code) || json_kstr(g, "message", msg) ||
@@ -52,9 +52,9 @@ emit_error(struct resp *r, int status, const char *msg)
 		return;
 	}
 	if (json_take(g, &e) == 0)
-		(void)passthrough_emit(&r->pass, "error", e.data, e.len);
+		(void)passthrough_emit(pass, "error", e.data, e.len);
 	buf_free(&e);
-	log_warn("id=%s stream broken after it began: %s", r->c->id, msg);
+	log_warn("id=%s stream broken after it began: %s", pass->c->id, msg);
 }
 
 /* A whole response where a stream was asked for: the events that carry
@@ -94,7 +94,6 @@ api_responses(struct exchange *c)
 	const char	*sid = http_header(c->req, "x-session-id");
 	char		 session[ID_MAX + 1];
 	yajl_val	 req, v;
-	size_t		 bad;
 
 	if ((req = body_json(c)) == NULL)
 		return;
@@ -143,22 +142,9 @@ api_responses(struct exchange *c)
 		reply_error(c, 500, NULL, "out of memory");
 		goto out;
 	}
-	passthrough_bind(&r->pass, &r->h);
+	r->pass.error_event = emit_error;
 	r->h.trace = session;
-	switch (calls_run(c, &r->h, &bad)) {
-	case ATTEMPT_OK:
-		passthrough_answer(&r->pass, &r->h);
-		break;
-	case ATTEMPT_FAILED:
-		if (r->pass.head_sent)
-			emit_error(r, r->h.fail.status,
-			    r->h.fail.message);
-		else
-			calls_refuse(c, &r->h);
-		break;
-	default:
-		break;
-	}
+	passthrough_run(&r->pass, &r->h);
 out:
 	attempt_free(&r->h);
 	passthrough_free(&r->pass);
