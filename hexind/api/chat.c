@@ -178,6 +178,28 @@ deliver(struct stream *s, yajl_val root, yajl_val chunk)
 	return rc;
 }
 
+/* Whether a chat route's chunk goes out as it came: one call (no index
+ * to move, no usage to hold), no folding, and no usage to drop; it came
+ * bare, not in the envelope. A choice that finishes is noted all the
+ * same. */
+static int
+as_received(struct stream *s, const struct hx_result *res)
+{
+	struct chat	*ch = s->ch;
+	yajl_val	 choices, fin;
+	size_t		 i;
+
+	if (ch->n > 1 || ch->fold || res->payload != res->root ||
+	    (!ch->include_usage && json_get(res->payload, "usage")))
+		return 0;
+	choices = json_get(res->payload, "choices");
+	for (i = 0; YAJL_IS_ARRAY(choices) && i < choices->u.array.len; i++)
+		if ((fin = json_get(choices->u.array.values[i],
+		    "finish_reason")) && !YAJL_IS_NULL(fin))
+			s->finished = 1;
+	return 1;
+}
+
 /* A chunk translated from a Bedrock event, in ch->g: sent as it is. The
  * usage chunk goes out only when asked for and n is 1; with n > 1 it is
  * held, parsed once, for the sum at the end. */
@@ -212,8 +234,8 @@ on_event(void *arg, const char *event, const char *data, size_t n,
 	int		 rc;
 
 	(void)event;
-	(void)data;
-	(void)n;
+	if (!s->ch->bedrock && as_received(s, res))
+		return emit(s->ch, data, n);
 	if (!s->ch->bedrock) {
 		rc = deliver(s, res->root, res->payload);
 		res->root = res->payload = NULL;	/* deliver has it */
