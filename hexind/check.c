@@ -13,7 +13,6 @@
 #include "lib/version.h"
 #include "upstream/models.h"
 #include "upstream/token.h"
-#include "upstream/transport.h"
 
 /* Obtains or reuses the token through the shared cache, as a request
  * would. */

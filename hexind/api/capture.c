@@ -24,7 +24,6 @@
 #include "lib/json.h"
 #include "lib/jsonl.h"
 #include "lib/log.h"
-#include "upstream/stream.h"
 
 
 static const struct endpoint endpoints[] = {

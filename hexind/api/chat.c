@@ -23,7 +23,6 @@
 #include "upstream/hexin.h"
 #include "upstream/models.h"
 #include "upstream/stream.h"
-#include "upstream/token.h"
 #include "upstream/transport.h"
 
 /* --- writing to the client --- */

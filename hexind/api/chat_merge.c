@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "api/chat.h"
-#include "lib/buf.h"
 #include "lib/json.h"
 
 /* Sums the integers of several usage objects, key by key, nested objects

@@ -29,7 +29,6 @@
 #include "api/capture.h"
 #include "api/embed_vec.h"
 #include "http/reply.h"
-#include "lib/b64.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/spool.h"

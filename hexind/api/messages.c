@@ -14,7 +14,6 @@
 #include "api/api.h"
 #include "api/body.h"
 #include "api/calls.h"
-#include "api/chat_claude.h"
 #include "api/passthrough.h"
 #include "http/reply.h"
 #include "lib/json.h"

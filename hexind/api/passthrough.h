@@ -9,7 +9,6 @@
 #include "http/exchange.h"
 #include "upstream/attempt.h"
 #include "upstream/stream.h"
-#include "upstream/transport.h"
 
 struct passthrough {
 	/* set by the endpoint */
