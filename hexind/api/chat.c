@@ -31,7 +31,6 @@
 static int
 emit(struct chat *ch, const char *p, size_t n)
 {
-	ch->head_sent = 1;
 	return reply_event(ch->c, NULL, p, n);
 }
 
@@ -404,7 +403,7 @@ call_setup(struct attempt *h, size_t i, struct up_call *u)
 static int
 call_started(struct attempt *h)
 {
-	return ((struct chat *)h->arg)->head_sent;
+	return ((struct chat *)h->arg)->c->stream_head;
 }
 
 /* A Bedrock answer becomes the chat.completion it means. */
@@ -466,7 +465,7 @@ chat_run(struct chat *ch)
 	case ATTEMPT_OK:
 		break;
 	case ATTEMPT_FAILED:
-		if (ch->head_sent)
+		if (ch->c->stream_head)
 			emit_error(ch, h->fail.status, h->fail.message);
 		else
 			calls_refuse(c, h);

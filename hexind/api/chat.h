@@ -41,7 +41,6 @@ struct chat {
 	int			 include_usage;
 	int			 fold;
 	int			 n;		/* upstream calls */
-	int			 head_sent;
 	yajl_gen		 g;		/* reused for every event */
 	struct stream		*st;
 	struct attempt		 h;

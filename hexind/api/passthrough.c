@@ -12,7 +12,6 @@ int
 passthrough_emit(struct passthrough *r, const char *event, const char *data,
     size_t n)
 {
-	r->head_sent = 1;
 	return reply_event(r->c, event, data, n);
 }
 
@@ -114,7 +113,7 @@ call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 static int
 call_started(struct attempt *h)
 {
-	return ((struct passthrough *)h->arg)->head_sent;
+	return ((struct passthrough *)h->arg)->c->stream_head;
 }
 
 /* Makes the pass-through the judge of the attempt's one call. */
@@ -180,7 +179,7 @@ passthrough_run(struct passthrough *r, struct attempt *h)
 		passthrough_answer(r, h);
 		break;
 	case ATTEMPT_FAILED:
-		if (r->head_sent)
+		if (r->c->stream_head)
 			r->error_event(r, h->fail.status, h->fail.message);
 		else
 			calls_refuse(r->c, h);

@@ -27,7 +27,6 @@ struct passthrough {
 	int			 type_first;	/* name from "type", then event: */
 	int			 drop_pings;
 	/* state */
-	int			 head_sent;
 	int			 done;		/* a terminal event arrived */
 	long long		 seq;		/* the last sequence_number */
 	struct stream_read	 rd;
