@@ -1,19 +1,17 @@
 /* Anthropic stream events -> OpenAI chat.completion.chunk objects. The
  * input is a Bedrock stream as Hexin sends it (data: lines, with or
- * without event: lines and blank lines); each event goes the way
- * api_chat's on_event takes it: parsed, pings dropped, the envelope
- * classified, and the payload of an event that is an object handed to
- * claude_event, the translation's state carried from event to event.
+ * without event: lines and blank lines), read by the reader chat uses
+ * (upstream/stream.c: parsed, pings dropped, the envelope classified);
+ * the payload of each event that is an object goes to claude_event, the
+ * translation's state carried from event to event.
  *
  * Oracle: every chunk is one valid JSON object. */
 #include "fuzz.h"
 #include "api/chat_claude.h"
 #include "lib/json.h"
-#include "upstream/hexin.h"
-#include "upstream/sse.h"
+#include "upstream/stream.h"
 
 #define CREATED		1700000000LL
-#define EVENT_MAX	(16 * 1024 * 1024)
 
 struct run {
 	struct claude_stream	 cs;
@@ -42,54 +40,44 @@ chunk(void *arg, enum claude_chunk kind)
 }
 
 static int
-on_event(void *arg, const char *event, const char *data, size_t n)
+on_event(void *arg, const char *event, const char *data, size_t n,
+    struct hx_result *res)
 {
-	struct run		*r = arg;
-	struct hx_result	 res;
-	char			 err[128];
-	yajl_val		 v;
-	int			 rc;
+	struct run	*r = arg;
+	int		 rc;
 
 	(void)event;
-	if (n == 6 && memcmp(data, "[DONE]", 6) == 0)
-		return 0;
-	if ((v = json_parse(data, n, err, sizeof(err))) == NULL)
-		return 0;	/* api_chat ends the stream; go on instead */
-	if (hexin_is_ping(v)) {
-		yajl_tree_free(v);
-		return 0;
+	(void)data;
+	(void)n;
+	rc = claude_event(&r->cs, res->payload);
+	FUZZ_CHECK(rc == 0 || rc == -1);
+	if (rc == -1) {
+		yajl_gen_clear(r->g);
+		yajl_gen_reset(r->g, NULL);
 	}
-	memset(&res, 0, sizeof(res));
-	hexin_classify_tree(200, v, &res);
-	if (res.kind == HX_OK && YAJL_IS_OBJECT(res.payload)) {
-		rc = claude_event(&r->cs, res.payload);
-		FUZZ_CHECK(rc == 0 || rc == -1);
-		if (rc == -1) {
-			yajl_gen_clear(r->g);
-			yajl_gen_reset(r->g, NULL);
-		}
-		FUZZ_CHECK(r->cs.tools >= 0);
-		r->stopped = r->cs.stopped;
-	}
-	hexin_result_free(&res);
+	FUZZ_CHECK(r->cs.tools >= 0);
+	r->stopped = r->cs.stopped;
 	return 0;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
-	struct run	 r;
-	struct sse	 s;
+	struct run		 r;
+	struct stream_read	 rd;
 
 	memset(&r, 0, sizeof(r));
 	if ((r.g = json_gen()) == NULL)
 		return 0;
 	claude_stream_init(&r.cs, CREATED, r.g, chunk, &r);
 	r.cs.fold = n > 0 && data[0] & 1;	/* both ways, by the input */
-	sse_init(&s, EVENT_MAX);
-	if (sse_feed(&s, (const char *)data, n, on_event, &r) == 0)
-		(void)sse_finish(&s, on_event, &r);
-	sse_free(&s);
+	memset(&rd, 0, sizeof(rd));
+	rd.fn = on_event;
+	rd.arg = &r;
+	stream_read_init(&rd);
+	if (stream_read_feed(&rd, (const char *)data, n) == 0)
+		stream_read_finish(&rd);
+	stream_read_free(&rd);
 	yajl_gen_free(r.g);
 	FUZZ_CHECK(strlen(r.cs.id) < sizeof(r.cs.id));
 	FUZZ_CHECK(strlen(r.cs.model) < sizeof(r.cs.model));
