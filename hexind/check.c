@@ -110,6 +110,12 @@ check_route(const struct conf *c, const char *name)
 	    family_kind_name(f->kind), r.model);
 	if (models_url(c, &r, 0, url, sizeof(url)) == 0)
 		printf(" url=%s", url);
+	/* each client API: native (passed on in its own format), translate
+	 * (to the route's) or none */
+	printf(" chat=%s responses=%s messages=%s",
+	    f->kind == FAMILY_BEDROCK ? "translate" : "native",
+	    f->responses_native ? "native" : "translate",
+	    f->kind == FAMILY_BEDROCK ? "native" : "none");
 	printf(" fan_out_n=%s", r.fan_out_n ? "yes" : "no");
 	if (r.max_tokens_cap)
 		printf(" max_tokens_cap=%lld", r.max_tokens_cap);

@@ -208,6 +208,15 @@ assert_route() {
 	assert_models_file_refused 'families[0]' mine route
 }
 
+@test "a family's responses must be native or translate, and native only on route openai" {
+	models_file '{"families": [{"name": "mine", "match": ["a"], "route": "openai", "path": "x/v1", "responses": "yes"}]}'
+	assert_models_file_refused 'families[0]' mine responses
+	models_file '{"families": [{"name": "mine", "match": ["a"], "route": "bedrock", "responses": "native"}]}'
+	assert_models_file_refused 'families[0]' mine responses openai
+	models_file '{"families": [{"name": "mine", "match": ["m*"], "route": "openai", "path": "x/v1", "responses": "native"}]}'
+	assert_route my-model family=mine responses=native
+}
+
 @test "an openai family without a path is refused" {
 	models_file '{"families": [{"name": "mine", "match": ["a"], "route": "openai"}]}'
 	assert_models_file_refused 'families[0]' mine path
@@ -273,7 +282,7 @@ assert_route() {
 # family table; $BASE is HITHINK_BASE_URL's default).
 ROUTES='
 # claude goes to Sonnet 4.5 on Bedrock, one upstream call per choice
-claude family=claude route=bedrock model=us.anthropic.claude-sonnet-4-5-20250929-v1:0 url=$BASE/claude/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke fan_out_n=yes max_tokens_cap=32000
+claude family=claude route=bedrock model=us.anthropic.claude-sonnet-4-5-20250929-v1:0 url=$BASE/claude/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke chat=translate responses=translate messages=native fan_out_n=yes max_tokens_cap=32000
 # claude-3-5-sonnet-20241022 goes to 3.5 Sonnet with cap 8192, not to Sonnet 4 by its date
 claude-3-5-sonnet-20241022 family=claude route=bedrock model=us.anthropic.claude-3-5-sonnet-20241022-v2:0 max_tokens_cap=8192
 # claude-3-7-sonnet-latest goes to 3.7 Sonnet
@@ -301,23 +310,23 @@ deepseek-reasoner family=doubao model=ep-20250410145517-rpbrz url=$BASE/doubao/v
 # doubao-deepseek-v3 goes to the V3 endpoint on doubao/v3
 doubao-deepseek-v3 family=doubao model=ep-20250410151344-fzm9z url=$BASE/doubao/v3/chat/completions fan_out_n=no
 # deepseek-chat goes to the V3 endpoint on doubao/v3
-deepseek-chat family=doubao model=ep-20250410151344-fzm9z url=$BASE/doubao/v3/chat/completions fan_out_n=no
+deepseek-chat family=doubao model=ep-20250410151344-fzm9z url=$BASE/doubao/v3/chat/completions chat=native responses=translate messages=none fan_out_n=no
 # an ep- endpoint id goes to doubao/v3 as sent
 ep-20250204210426-gclbn family=doubao model=ep-20250204210426-gclbn url=$BASE/doubao/v3/chat/completions
 # r1-qianfan goes to deepseek-r1 on qianfan/v3, one call per choice
 r1-qianfan family=qianfan route=openai model=deepseek-r1 url=$BASE/qianfan/v3/chat/completions fan_out_n=yes
 # gemini goes to gemini-2.5-pro-preview-03-25 on gemini/v3
-gemini family=gemini route=openai model=gemini-2.5-pro-preview-03-25 url=$BASE/gemini/v3/chat/completions
+gemini family=gemini route=openai model=gemini-2.5-pro-preview-03-25 url=$BASE/gemini/v3/chat/completions responses=translate
 # qwen-max goes to qianwen/v1 as sent
-qwen-max family=qwen route=openai model=qwen-max url=$BASE/qianwen/v1/chat/completions
+qwen-max family=qwen route=openai model=qwen-max url=$BASE/qianwen/v1/chat/completions responses=translate
 # o3 goes to the o-series family on chatgpt/v3
-o3 family=o-series route=openai model=o3 url=$BASE/chatgpt/v3/chat/completions
+o3 family=o-series route=openai model=o3 url=$BASE/chatgpt/v3/chat/completions chat=native responses=native
 # o4-mini goes to the o-series family on chatgpt/v3
 o4-mini family=o-series model=o4-mini url=$BASE/chatgpt/v3/chat/completions
 # gpt-4o goes to the gpt family on chatgpt/v3
-gpt-4o family=gpt route=openai model=gpt-4o url=$BASE/chatgpt/v3/chat/completions fan_out_n=no
+gpt-4o family=gpt route=openai model=gpt-4o url=$BASE/chatgpt/v3/chat/completions chat=native responses=native messages=none fan_out_n=no
 # any other name goes to the default family on chatgpt/v3 as sent
-anything-else family=default route=openai model=anything-else url=$BASE/chatgpt/v3/chat/completions
+anything-else family=default route=openai model=anything-else url=$BASE/chatgpt/v3/chat/completions responses=translate
 '
 
 @test "every name of the routing table goes where the table says" {

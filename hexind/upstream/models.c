@@ -37,7 +37,7 @@ static const struct key family_keys[] = {
 	{ "map", T_ARR }, { "rename", T_OBJ }, { "drop", T_STRARR },
 	{ "fan_out_n", T_BOOL }, { "system", T_STR },
 	{ "max_tokens_default", T_TOKENS }, { "max_tokens_cap", T_TOKENS },
-	{ "base_url", T_STR }, { "key_env", T_STR },
+	{ "base_url", T_STR }, { "key_env", T_STR }, { "responses", T_STR },
 };
 
 static const struct key map_keys[] = {
@@ -221,7 +221,7 @@ static int
 family_check(struct family *f, yajl_val v, const char *where, char *err,
     size_t errsz)
 {
-	const char	*route;
+	const char	*route, *str;
 	yajl_val	 map;
 	size_t		 i, k;
 	char		 mwhere[160];
@@ -258,6 +258,8 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 	f->max_tokens_cap = get_int(v, "max_tokens_cap", 0);
 	f->base_url = get_str(v, "base_url");
 	f->key_env = get_str(v, "key_env");
+	f->responses_native = (str = get_str(v, "responses")) != NULL &&
+	    strcmp(str, "native") == 0;
 
 	if (f->kind == FAMILY_OPENAI && f->path == NULL) {
 		snprintf(err, errsz, "%s: route %s needs \"path\"", where,
@@ -273,6 +275,18 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 	    strcmp(f->system, "native") != 0) {
 		snprintf(err, errsz, "%s: \"system\" must be fold or native",
 		    where);
+		return -1;
+	}
+	if (str && strcmp(str, "native") != 0 &&
+	    strcmp(str, "translate") != 0) {
+		snprintf(err, errsz, "%s: \"responses\" must be native or "
+		    "translate", where);
+		return -1;
+	}
+	if (f->responses_native && f->kind != FAMILY_OPENAI) {
+		snprintf(err, errsz, "%s: \"responses\": \"native\" needs "
+		    "route openai (Hexin's Responses URL serves its OpenAI "
+		    "models)", where);
 		return -1;
 	}
 	if (f->kind == FAMILY_GATEWAY && (f->base_url == NULL ||

@@ -33,6 +33,7 @@ struct family {
 	long long	 max_tokens_cap;
 	const char	*base_url;	/* gateway */
 	const char	*key_env;	/* gateway: variable holding the key */
+	int		 responses_native;	/* Hexin's Responses URL */
 };
 
 /* What a client's model name resolves to. */
