@@ -231,6 +231,13 @@ attempt_run(struct attempt *h, size_t *bad)
 		}
 		if (*bad == h->n)
 			return ATTEMPT_OK;
+		if (watch(h) && watch(h)->gone(watch(h)->arg)) {
+			/* the call failed because the client left: a write
+			 * to it failed and stopped the stream */
+			log_info("id=%s client gone: Hexin call stopped",
+			    h->id);
+			return ATTEMPT_GONE;
+		}
 		if (started(h))
 			break;
 		if (h->res[*bad].kind == HX_AUTH && !relogged && !h->key_env) {
