@@ -303,3 +303,23 @@ sdk_case() {
 	}
 	[ "${lines[-1]}" = "ok $2" ]
 }
+
+# hangup: a client on a real socket that sends $REQ to $PORT, reads until
+# the first event is complete, closes, and writes what it got to $RAW.
+HANGUP='
+import socket, sys
+port, reqfile, rawfile = sys.argv[1:4]
+s = socket.create_connection(("127.0.0.1", int(port)), timeout=20)
+s.sendall(open(reqfile, "rb").read())
+buf = b""
+while b"\n\n" not in buf.partition(b"\r\n\r\n")[2]:
+    d = s.recv(65536)
+    if not d:
+        break
+    buf += d
+s.close()
+open(rawfile, "wb").write(buf)
+'
+hangup() {
+	"$PY" -S -c "$HANGUP" "$PORT" "$REQ" "$RAW"
+}
