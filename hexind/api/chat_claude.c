@@ -533,14 +533,6 @@ out:
 
 /* --- answer --- */
 
-static long long
-int_at(yajl_val obj, const char *k)
-{
-	yajl_val	 v = json_get(obj, k);
-
-	return YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : 0;
-}
-
 /* OpenAI usage from Anthropic's: prompt tokens include the cache's. */
 static int
 gen_usage(yajl_gen g, long long in, long long cread, long long cwrite,
@@ -660,10 +652,10 @@ claude_answer(struct buf *out, yajl_val msg, long long created)
 	if (json_map_close(g) || json_kstr(g, "finish_reason",
 	    claude_finish_reason(YAJL_IS_STRING(v) ? v->u.string : NULL)) ||
 	    json_map_close(g) || json_array_close(g) ||
-	    gen_usage(g, int_at(usage, "input_tokens"),
-	    int_at(usage, "cache_read_input_tokens"),
-	    int_at(usage, "cache_creation_input_tokens"),
-	    int_at(usage, "output_tokens")) || json_map_close(g))
+	    gen_usage(g, json_int_at(usage, "input_tokens"),
+	    json_int_at(usage, "cache_read_input_tokens"),
+	    json_int_at(usage, "cache_creation_input_tokens"),
+	    json_int_at(usage, "output_tokens")) || json_map_close(g))
 		goto out;
 	rc = json_take(g, out);
 	g = NULL;
@@ -837,10 +829,10 @@ event_start(struct claude_stream *s, yajl_val ev)
 		snprintf(s->id, sizeof(s->id), "%s", v->u.string);
 	if ((v = json_get(msg, "model")) && YAJL_IS_STRING(v))
 		snprintf(s->model, sizeof(s->model), "%s", v->u.string);
-	s->input = int_at(usage, "input_tokens");
-	s->cache_read = int_at(usage, "cache_read_input_tokens");
-	s->cache_write = int_at(usage, "cache_creation_input_tokens");
-	s->output = int_at(usage, "output_tokens");
+	s->input = json_int_at(usage, "input_tokens");
+	s->cache_read = json_int_at(usage, "cache_read_input_tokens");
+	s->cache_write = json_int_at(usage, "cache_creation_input_tokens");
+	s->output = json_int_at(usage, "output_tokens");
 }
 
 /* Translates one Anthropic stream event into the OpenAI chunks it means,

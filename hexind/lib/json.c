@@ -464,3 +464,12 @@ json_get(yajl_val obj, const char *key)
 			return obj->u.object.values[i];
 	return NULL;
 }
+
+/* The integer at key in obj, or 0: the counts of a usage object. */
+long long
+json_int_at(yajl_val obj, const char *key)
+{
+	yajl_val	 v = json_get(obj, key);
+
+	return YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : 0;
+}

@@ -50,5 +50,6 @@ yajl_val json_parse_document(const char *, size_t, size_t max_values,
 const char *json_type_name(yajl_val);
 int	json_gen_value(yajl_gen, yajl_val);
 yajl_val json_get(yajl_val, const char *);
+long long json_int_at(yajl_val, const char *);
 
 #endif
