@@ -228,3 +228,15 @@ for r in recs:
     assert r["status"] == 200 and len(r["input"][0]["content"]) == 20000, r["request_id"]
     assert r["output"][0]["content"] == "echo: " + r["input"][0]["content"], r["request_id"]'
 }
+
+@test "a translated responses stream is captured with its output items and usage" {
+	fake_set '{"claude_tools": true}'
+	post /v1/responses '{"model":"claude-sonnet-4-5","input":"r2","stream":true,"tools":[{"type":"function","name":"get_weather"}]}'
+	assert_status 200
+	captured '
+assert files[0].startswith("responses/"), files
+assert (rec["endpoint"], rec["model"], rec["stream"], rec["status"]) == ("responses", "claude-sonnet-4-5", True, 200), rec
+assert [o["type"] for o in rec["output"]] == ["message", "function_call"], rec["output"]
+assert rec["output"][1]["call_id"] == "toolu_fake_1"
+assert rec["usage"]["output_tokens"] > 0 and "error" not in rec, rec'
+}

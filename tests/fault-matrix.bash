@@ -2,9 +2,13 @@
 # fake upstream for the whole file, and the drivers that send requests
 # while the fake misbehaves and check what every client got.
 
-ALL="chat chat-stream claude claude-stream messages messages-stream responses responses-stream embeddings"
-STREAMS="chat-stream claude-stream messages-stream responses-stream"
-PLAIN="chat claude messages responses embeddings"
+ALL="chat chat-stream claude claude-stream messages messages-stream responses responses-stream tr-chat tr-chat-stream tr-claude tr-claude-stream embeddings"
+STREAMS="chat-stream claude-stream messages-stream responses-stream tr-chat-stream tr-claude-stream"
+PLAIN="chat claude messages responses tr-chat tr-claude embeddings"
+# how many of each, for the tests that count Hexin's calls
+NALL=$(set -- $ALL && echo $#)
+NSTREAMS=$(set -- $STREAMS && echo $#)
+NPLAIN=$(set -- $PLAIN && echo $#)
 
 # One fake for the whole file, reset before each test: its start is a good
 # part of a short test's time. (start_fake in helpers.bash, but shared.)
@@ -49,6 +53,11 @@ kind() {
 		P=/v1/messages B='{"model":"claude","max_tokens":64,'"$hi$s"'}'
 		H='anthropic-version: 2023-06-01' ;;
 	responses | responses-stream) P=/v1/responses B='{"model":"o3","input":"hi"'"$s"'}' ;;
+	# the Responses API translated, to a chat route and to Bedrock
+	tr-chat | tr-chat-stream)
+		P=/v1/responses B='{"model":"deepseek-chat","input":"hi"'"$s"'}' ;;
+	tr-claude | tr-claude-stream)
+		P=/v1/responses B='{"model":"claude","input":"hi"'"$s"'}' ;;
 	embeddings) P=/v1/embeddings B='{"model":"text-embedding-3-small","input":"hi"}' ;;
 	*) echo "no kind $1" >&2; return 1 ;;
 	esac
@@ -133,6 +142,7 @@ def load(k, path):
     assert hdr.get("connection") == "close", hdr
     assert hdr.get("x-request-id"), hdr
     anthropic, stream = kind.startswith("messages"), kind.endswith("-stream")
+    kind = re.sub(r"^tr-(chat|claude)", r"tr-responses", kind)
     text = body.decode()
 
 def has_words(m):
@@ -192,9 +202,17 @@ def broken():
         return "broken"
     ev = sse_events()
     names = [n for n, _ in ev]
-    assert names.count("error") == 1 and names[-1] == "error", names
     assert all(d["type"] == n for n, d in ev), ev
     d = ev[-1][1]
+    if kind.startswith("tr-"):
+        # translated: response.failed, the error in it and at its top
+        assert names.count("response.failed") == 1 and names[-1] == "response.failed", names
+        assert names[0] == "response.created" and "response.completed" not in names, names
+        assert d["response"]["status"] == "failed", d
+        has_words(d["response"]["error"]["message"])
+        openai_error(d["error"])
+        return "broken"
+    assert names.count("error") == 1 and names[-1] == "error", names
     if anthropic:
         assert names[0] == "message_start" and "message_stop" not in names, names
         assert set(d) == {"type", "error"} and set(d["error"]) == {"type", "message"}, d
@@ -227,8 +245,8 @@ def answer_text():
         return "echo: " + j["model"]
     if anthropic:
         return j["content"][0]["text"]
-    if kind == "responses":
-        return j["output"][0]["content"][0]["text"]
+    if kind in ("responses", "tr-responses"):
+        return j["output"][-1]["content"][0]["text"]
     return j["choices"][0]["message"]["content"]
 
 def ok():

@@ -46,7 +46,7 @@ load fault-matrix
 	ask $ALL
 	within 3
 	check error 502 reset
-	[ "$(calls)" -eq 18 ]
+	[ "$(calls)" -eq $((2 * NALL)) ]
 }
 
 @test "a single reset by Hexin is retried and the client gets its answer" {
@@ -71,7 +71,7 @@ load fault-matrix
 	ask $ALL
 	within 3
 	check error 502 "HTTP 500"
-	[ "$(calls)" -eq 9 ]
+	[ "$(calls)" -eq "$NALL" ]
 }
 
 @test "an HTML 502 or 503 is retried, then answers 502 naming Hexin's status" {
@@ -83,7 +83,7 @@ load fault-matrix
 		within 3
 		check error 502 "HTTP $s"
 	done
-	[ "$(calls)" -eq 36 ]
+	[ "$(calls)" -eq $((4 * NALL)) ]
 }
 
 @test "a 429 with Retry-After answers 429 with the same Retry-After, unretried, on every endpoint" {
@@ -92,7 +92,7 @@ load fault-matrix
 	ask $ALL
 	within 3
 	check error 429 "HTTP 429" retry-after=17
-	[ "$(calls)" -eq 9 ]
+	[ "$(calls)" -eq "$NALL" ]
 }
 
 @test "a Retry-After given as an HTTP date reaches the client unchanged" {
@@ -119,7 +119,7 @@ load fault-matrix
 	ask $ALL
 	within 2
 	check error 504 "no data from hexin for 0.300 s"
-	wait_for fake_streams 'len(s) == 9 and all(x["disconnected"] for x in s)'
+	wait_for fake_streams 'len(s) == '"$NALL"' and all(x["disconnected"] for x in s)'
 }
 
 @test "a client that half-closes once its request is sent is treated as gone: Hexin hung up on, 499 logged" {
@@ -160,7 +160,7 @@ load fault-matrix
 	ask $STREAMS
 	within 2
 	check broken 200 "no data from hexin"
-	wait_for fake_streams 'len(s) == 4 and all(x["disconnected"] for x in s)'
+	wait_for fake_streams 'len(s) == '"$NSTREAMS"' and all(x["disconnected"] for x in s)'
 }
 
 @test "a stream Hexin drops mid-way ends with one in-band error, never a normal end" {
@@ -177,7 +177,7 @@ load fault-matrix
 	within 3
 	check broken 200 "broke off"
 	# nothing is retried once the client has bytes
-	[ "$(calls)" -eq 4 ]
+	[ "$(calls)" -eq "$NSTREAMS" ]
 }
 
 @test "a stream that Hexin resets before its first event is retried, and answered when the retry works" {
@@ -203,7 +203,7 @@ load fault-matrix
 	ask $ALL
 	within 3
 	check error 502 "not a json" "maintenance window"
-	[ "$(calls)" -eq 9 ]
+	[ "$(calls)" -eq "$NALL" ]
 }
 
 @test "an empty answer answers 502 saying it was empty, on every endpoint" {
@@ -252,10 +252,10 @@ load fault-matrix
 cut_stream() {
 	local first half
 	case $1 in
-	chat-stream)
+	chat-stream | tr-chat-stream)
 		first='{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}'
 		half='{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"ech' ;;
-	claude-stream | messages-stream)
+	claude-stream | messages-stream | tr-claude-stream)
 		first='{"type":"message_start","message":{"id":"m1","type":"message","role":"assistant","model":"claude","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}'
 		half='{"type":"content_block_start","index":0,"content_block":{"type":"te' ;;
 	responses-stream)
@@ -295,7 +295,7 @@ print(json.dumps({"chat_fail": {"status": 200, "content_type": "text/event-strea
 	ask $PLAIN
 	within 3
 	check error 502 "larger than 65536 bytes"
-	[ "$(calls)" -eq 5 ]
+	[ "$(calls)" -eq "$NPLAIN" ]
 }
 
 # rss KIND: runs a request of KIND through hexind, its response in $RAW,
