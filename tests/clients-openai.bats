@@ -128,3 +128,38 @@ sdk() {
 @test "token arrays raise BadRequestError naming input" {
 	sdk embeddings_tokens
 }
+
+# Responses on the families hexind translates: Claude on Bedrock, and
+# DeepSeek, Gemini and Qwen on their chat routes.
+TR_MODELS="claude-sonnet-4-5 deepseek-chat gemini qwen-max"
+
+@test "the SDK's responses.create works on Claude, DeepSeek, Gemini and Qwen" {
+	local m
+	for m in $TR_MODELS; do
+		sdk_case openai.mjs tr_create HEXIND_URL="http://127.0.0.1:$PORT/v1" MODEL="$m"
+	done
+}
+
+@test "the SDK's responses.stream helper works on Claude, DeepSeek, Gemini and Qwen" {
+	local m
+	for m in $TR_MODELS; do
+		sdk_case openai.mjs tr_stream HEXIND_URL="http://127.0.0.1:$PORT/v1" MODEL="$m"
+	done
+}
+
+@test "a function tool round trip through the SDK works on Claude, DeepSeek, Gemini and Qwen" {
+	fake_set '{"chat_tools": true, "claude_tools": true}'
+	local m
+	for m in $TR_MODELS; do
+		sdk_case openai.mjs tr_tools HEXIND_URL="http://127.0.0.1:$PORT/v1" MODEL="$m"
+		sdk_case openai.mjs tr_tools_stream HEXIND_URL="http://127.0.0.1:$PORT/v1" MODEL="$m"
+	done
+}
+
+@test "a translated stream that breaks raises the SDK's APIError" {
+	fake_set '{"chat_drop_after": 3, "claude_error_event_after": 3}'
+	local m
+	for m in claude-sonnet-4-5 deepseek-chat; do
+		sdk_case openai.mjs tr_stream_error HEXIND_URL="http://127.0.0.1:$PORT/v1" MODEL="$m"
+	done
+}

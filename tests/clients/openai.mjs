@@ -237,6 +237,85 @@ const cases = {
     );
   },
 
+  // Responses on a family that hexind translates: MODEL names it.
+  async tr_create() {
+    const r = await client.responses.create({
+      model: process.env.MODEL, instructions: 'Be brief.', input: 'hello sdk', max_output_tokens: 300,
+    });
+    assert.equal(r.object, 'response');
+    assert.equal(r.status, 'completed');
+    assert.equal(r.model, process.env.MODEL);
+    assert.match(r.output_text, /hello sdk/);
+    assert.ok(r.usage.input_tokens > 0 && r.usage.output_tokens > 0);
+    assert.equal(r.usage.total_tokens, r.usage.input_tokens + r.usage.output_tokens);
+  },
+
+  async tr_stream() {
+    const runner = client.responses.stream({ model: process.env.MODEL, input: 'stream sdk' });
+    let deltas = '';
+    const types = [];
+    runner.on('event', (e) => types.push(e.type));
+    runner.on('response.output_text.delta', (e) => { deltas += e.delta; });
+    const final = await runner.finalResponse();
+    assert.match(final.output_text, /stream sdk/);
+    assert.equal(deltas, final.output_text);
+    assert.equal(types[0], 'response.created');
+    assert.equal(types.at(-1), 'response.completed');
+    assert.ok(final.usage.output_tokens > 0);
+  },
+
+  // A function tool's call, its output sent back, and what the upstream
+  // got for it: a tool message on a chat route, a tool_result on Claude.
+  async tr_tools() {
+    const tools = [{
+      type: 'function', name: 'get_weather', description: 'Weather of a city.', strict: false,
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    }];
+    const input = [{ role: 'user', content: 'weather in Paris?' }];
+    const r1 = await client.responses.create({ model: process.env.MODEL, input, tools });
+    const call = r1.output.find((o) => o.type === 'function_call');
+    assert.ok(call, JSON.stringify(r1.output));
+    assert.equal(call.name, 'get_weather');
+    assert.equal(JSON.parse(call.arguments).city, 'Paris');
+    const r2 = await client.responses.create({
+      model: process.env.MODEL, tools,
+      input: [...input, ...r1.output, { type: 'function_call_output', call_id: call.call_id, output: 'sunny, 21 C' }],
+    });
+    assert.equal(r2.object, 'response');
+    const reqs = (await (await fetch(`${process.env.FAKE_URL}/_fake/requests`)).json()).requests;
+    const up = JSON.parse(reqs.at(-1).body);
+    if (reqs.at(-1).path.includes('/claude/model/')) {
+      const last = up.messages.at(-1).content;
+      assert.deepEqual(last, [{ type: 'tool_result', tool_use_id: call.call_id, content: 'sunny, 21 C' }]);
+      assert.match(r2.output_text, /./);
+    } else {
+      assert.deepEqual(up.messages.at(-1), { role: 'tool', tool_call_id: call.call_id, content: 'sunny, 21 C' });
+      assert.equal(up.messages.at(-2).tool_calls[0].id, call.call_id);
+    }
+  },
+
+  async tr_tools_stream() {
+    const runner = client.responses.stream({
+      model: process.env.MODEL, input: 'weather in Paris?',
+      tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object' }, strict: false }],
+    });
+    let args = '';
+    runner.on('response.function_call_arguments.delta', (e) => { args += e.delta; });
+    const final = await runner.finalResponse();
+    const call = final.output.find((o) => o.type === 'function_call');
+    assert.ok(call, JSON.stringify(final.output));
+    assert.equal(call.arguments, args);
+    assert.equal(JSON.parse(call.arguments).city, 'Paris');
+  },
+
+  async tr_stream_error() {
+    const stream = await client.responses.create({ model: process.env.MODEL, input: 'break', stream: true });
+    await assert.rejects(
+      (async () => { for await (const ev of stream) void ev; })(),
+      (e) => e instanceof OpenAI.APIError && /broke off|overloaded|exploded/i.test(e.message),
+    );
+  },
+
   // Embeddings: the Node SDK asks for base64 by default and decodes it.
   async embeddings_base64() {
     const r = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'vector me' });
