@@ -161,6 +161,11 @@ tests/clients/node_modules: tests/clients/package.json tests/clients/package-loc
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The real agent programs (the Codex CLI), pinned by their lockfile.
+tests/agents/node_modules: tests/agents/package.json tests/agents/package-lock.json
+	cd tests/agents && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The build make install uses runs every suite, and so does the dynamic
 # one under the sanitizers; the plain dynamic build runs the suites where
 # the link makes a difference (TLS, logging, configuration, the units).
@@ -168,7 +173,7 @@ DYNAMIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/units.bats tests/keepalive.bats
 CHECK_BUILDS = hexind/hexind build/hexind-dynamic build/hexind-asan \
 	      build/hexind-nosd build/token-test fuzz-build
-check: deps tests/clients/node_modules
+check: deps tests/clients/node_modules tests/agents/node_modules
 	$(MAKE) -j$$(nproc) $(CHECK_BUILDS)
 	mandoc -Tlint -W warning hexind.8
 	$(MAKE) fuzz-smoke
@@ -180,7 +185,7 @@ check: deps tests/clients/node_modules
 # The whole suite once more with every hexind process under valgrind's
 # memcheck: zero errors and zero leaks, or it fails. Slow (see README).
 check-valgrind: deps hexind/hexind build/token-test \
-    tests/clients/node_modules
+    tests/clients/node_modules tests/agents/node_modules
 	rm -rf tests/valgrind/logs
 	HEXIND=tests/valgrind/hexind bats tests || \
 	    echo "check-valgrind: the tests above that failed time things" \
