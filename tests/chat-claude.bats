@@ -706,3 +706,29 @@ assert reqs[2]["headers"]["token"] != reqs[1]["headers"]["token"]
 assert reqs[2]["body"] == reqs[1]["body"]
 assert status == 200 and js["choices"][0]["message"]["content"] == "echo: hi"'
 }
+
+@test "an assistant message's thinking_blocks go first in its turn, signature and all" {
+	chat '{"model":"claude","reasoning_effort":"low","max_tokens":4000,"messages":[{"role":"user","content":"weather?"},
+	    {"role":"assistant","content":null,"thinking_blocks":[{"type":"thinking","thinking":"hm","signature":"sig1"},
+	     {"type":"redacted_thinking","data":"abc"},{"type":"other","x":1}],
+	     "tool_calls":[{"id":"toolu_1","type":"function","function":{"name":"get_weather","arguments":"{}"}}]},
+	    {"role":"tool","tool_call_id":"toolu_1","content":"sunny"}]}'
+	[ "$status" -eq 0 ]
+	verify '
+assert up["messages"][1]["content"] == [
+    {"type": "thinking", "thinking": "hm", "signature": "sig1"},
+    {"type": "redacted_thinking", "data": "abc"},
+    {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}], up["messages"][1]
+assert up["thinking"]["budget_tokens"] == 2048 and status == 200'
+}
+
+@test "a tool loop that gave no thinking back goes on without thinking, as Bedrock requires" {
+	chat '{"model":"claude","reasoning_effort":"low","messages":[{"role":"user","content":"weather?"},
+	    {"role":"assistant","content":"","tool_calls":[{"id":"toolu_1","type":"function","function":{"name":"get_weather","arguments":"{}"}}]},
+	    {"role":"tool","tool_call_id":"toolu_1","content":"sunny"}]}'
+	[ "$status" -eq 0 ]
+	verify 'assert "thinking" not in up and status == 200, (up, js)'
+	chat '{"model":"claude","reasoning_effort":"low","messages":[{"role":"user","content":"hi"},
+	    {"role":"assistant","content":"hello"},{"role":"user","content":"again"}]}'
+	verify 'assert up["thinking"]["budget_tokens"] == 2048 and status == 200'
+}

@@ -292,6 +292,71 @@ tool_result(struct turns *t, yajl_val m, size_t i, struct claude_err *e)
 	return rc;
 }
 
+/* An assistant message's thinking_blocks, Anthropic's own thinking and
+ * redacted_thinking blocks (with their signatures) given back: they go
+ * first in its turn, as Claude requires of a turn that used tools while
+ * thinking. Blocks of other types, or missing their fields, are left
+ * out. */
+static int
+thinking_blocks(struct turns *t, yajl_val list)
+{
+	yajl_val	 b, type;
+	size_t		 k;
+	int		 ok;
+
+	for (k = 0; YAJL_IS_ARRAY(list) && k < list->u.array.len; k++) {
+		b = list->u.array.values[k];
+		type = json_get(b, "type");
+		if (!YAJL_IS_STRING(type))
+			continue;
+		if (strcmp(type->u.string, "thinking") == 0)
+			ok = YAJL_IS_STRING(json_get(b, "thinking")) &&
+			    YAJL_IS_STRING(json_get(b, "signature"));
+		else
+			ok = strcmp(type->u.string, "redacted_thinking") == 0 &&
+			    YAJL_IS_STRING(json_get(b, "data"));
+		if (!ok)
+			continue;
+		t->blocks++;
+		if (json_map_open(t->g) || json_kstr(t->g, "type",
+		    type->u.string))
+			return -1;
+		if (strcmp(type->u.string, "thinking") == 0 ?
+		    json_kstr(t->g, "thinking",
+		    json_get(b, "thinking")->u.string) ||
+		    json_kstr(t->g, "signature",
+		    json_get(b, "signature")->u.string) :
+		    json_kstr(t->g, "data", json_get(b, "data")->u.string))
+			return -1;
+		if (json_map_close(t->g))
+			return -1;
+	}
+	return 0;
+}
+
+/* Whether the last assistant message, when it called tools, gives its
+ * thinking blocks back: with thinking on, Claude refuses to go on with a
+ * tool loop whose assistant turn starts without one. */
+static int
+last_turn_thought(yajl_val msgs)
+{
+	yajl_val	 m, role;
+	size_t		 i;
+
+	for (i = msgs->u.array.len; i > 0; i--) {
+		m = msgs->u.array.values[i - 1];
+		role = json_get(m, "role");
+		if (strcmp(role->u.string, "assistant") != 0)
+			continue;
+		if (!YAJL_IS_ARRAY(json_get(m, "tool_calls")) ||
+		    json_get(m, "tool_calls")->u.array.len == 0)
+			return 1;	/* a new turn, not a tool loop */
+		return YAJL_IS_ARRAY(json_get(m, "thinking_blocks")) &&
+		    json_get(m, "thinking_blocks")->u.array.len > 0;
+	}
+	return 1;	/* no assistant turn: nothing to give back */
+}
+
 static int
 messages(yajl_gen g, yajl_val msgs, const char *fold, struct claude_err *e)
 {
@@ -320,6 +385,9 @@ messages(yajl_gen g, yajl_val msgs, const char *fold, struct claude_err *e)
 				    i, e);
 		} else if (strcmp(role, "assistant") == 0) {
 			rc = turn_open(t, "assistant");
+			if (rc == 0)
+				rc = thinking_blocks(t, json_get(m,
+				    "thinking_blocks"));
 			if (rc == 0)
 				rc = content_blocks(t, json_get(m, "content"),
 				    i, e);
@@ -461,6 +529,11 @@ claude_request(yajl_gen g, yajl_val req, const struct resolved *r,
 			    "be minimal, low, medium or high");
 			goto out;
 		}
+		/* a tool loop whose assistant turn gave no thinking back
+		 * (another model's, or a client that kept none) cannot go on
+		 * with thinking on: it goes without */
+		if (!last_turn_thought(msgs))
+			budget = 0;
 		/* the budget counts inside max_tokens and must be below it */
 		if (budget >= cap)
 			budget = cap / 2;
