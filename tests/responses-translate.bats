@@ -308,7 +308,8 @@ assert rtext == "echo: hi" and types[-1] == "response.completed"'
 	    "reasoning":{"effort":"low"},"tools":[{"type":"function","name":"get_weather","parameters":{"type":"object"}},
 	    {"type":"custom","name":"apply_patch"},{"type":"web_search"}],
 	    "input":[{"role":"developer","content":"Dev."},{"role":"user","content":"weather?"},
-	    {"type":"reasoning","summary":[],"encrypted_content":"e"},
+	    {"type":"reasoning","summary":[{"type":"summary_text","text":"hm"}],"encrypted_content":"claude:sig1"},
+	    {"type":"reasoning","summary":[],"encrypted_content":"gAAAA-another-model"},
 	    {"type":"function_call","call_id":"toolu_1","name":"get_weather","arguments":"{\"city\":\"Paris\"}"},
 	    {"type":"function_call_output","call_id":"toolu_1","output":"sunny"}]}'
 	[ "$status" -eq 0 ]
@@ -318,8 +319,9 @@ assert up["max_tokens"] == 20000 and up["thinking"] == {"type": "enabled", "budg
 m = up["messages"]
 assert m[0]["role"] == "user" and "Be brief.\n\nDev." in m[0]["content"][0]["text"]
 assert m[0]["content"][0]["text"].endswith("weather?")
-assert m[1] == {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1",
-    "name": "get_weather", "input": {"city": "Paris"}}]}, m[1]
+assert m[1] == {"role": "assistant", "content": [
+    {"type": "thinking", "thinking": "hm", "signature": "sig1"},
+    {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}]}, m[1]
 assert m[2] == {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
     "content": "sunny"}]}, m[2]
 assert [t["name"] for t in up["tools"]] == ["get_weather", "apply_patch"]
@@ -341,6 +343,39 @@ assert json.loads(o[2]["arguments"]) == {"city": "Paris", "days": 2}
 u = js["usage"]
 assert u["input_tokens_details"]["cached_tokens"] == 7
 assert u["input_tokens"] >= 12 and u["total_tokens"] == u["input_tokens"] + u["output_tokens"]'
+}
+
+@test "Claude's thinking comes back with its signature as encrypted_content, and goes back to Claude" {
+	fake_set '{"claude_tools": true, "claude_thinking": true}'
+	resp '{"model":"claude-sonnet-4-5","input":"weather?","reasoning":{"effort":"low"},"include":["reasoning.encrypted_content"],"tools":[{"type":"function","name":"get_weather"}]}'
+	[ "$status" -eq 0 ]
+	claude_verify '
+r = js["output"][0]
+assert r["type"] == "reasoning" and r["encrypted_content"] == "claude:sig_fake", r
+open(ARG, "w").write(json.dumps(js["output"]))' "$BATS_TEST_TMPDIR/out1.json"
+	resp '{"model":"claude-sonnet-4-5","input":"weather?","stream":true,"reasoning":{"effort":"low"},"tools":[{"type":"function","name":"get_weather"}]}'
+	claude_verify "$STREAM_OK"'
+r = final["output"][0]
+assert r["type"] == "reasoning" and r["encrypted_content"] == "claude:sig_fake", r
+(done,) = [d["item"] for e, d in events if e == "response.output_item.done" and d["output_index"] == 0]
+assert done == r'
+	# the answer's items sent back with the tool's output
+	"$PY" -S - "$BATS_TEST_TMPDIR/out1.json" >"$BATS_TEST_TMPDIR/body2.json" <<'PY'
+import json, sys
+out = json.load(open(sys.argv[1]))
+print(json.dumps({"model": "claude-sonnet-4-5", "reasoning": {"effort": "low"},
+    "tools": [{"type": "function", "name": "get_weather"}],
+    "input": [{"role": "user", "content": "weather?"}] + out + [
+        {"type": "function_call_output", "call_id": "toolu_fake_1", "output": "sunny"}]}))
+PY
+	resp "$(cat "$BATS_TEST_TMPDIR/body2.json")"
+	[ "$status" -eq 0 ]
+	claude_verify '
+a = up["messages"][1]
+assert a["role"] == "assistant" and a["content"][0] == {
+    "type": "thinking", "thinking": "hmm, thinking", "signature": "sig_fake"}, a
+assert [b["type"] for b in a["content"]] == ["thinking", "text", "tool_use"], a
+assert up["thinking"]["budget_tokens"] == 2048 and js["status"] == "completed", (up, js)'
 }
 
 @test "a Claude stream becomes the typed events, strictly ordered, with the usage" {

@@ -182,6 +182,7 @@ tr_body(struct tr *t)
 	rq.rules = t->bedrock ? NULL : t->r->family;
 	rq.model = t->r->model;
 	rq.stream = t->stream && !t->bedrock;
+	rq.claude = t->bedrock;
 	rq.id = t->c->id;
 	if ((g = json_gen()) == NULL)
 		return -1;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/responses_chat.h"
+#include "api/responses_claude.h"
 #include "lib/json.h"
 #include "lib/log.h"
 
@@ -94,6 +95,8 @@ struct tr {
 	struct buf		 text;
 	yajl_val		*calls;
 	size_t			 ncalls, cap;
+	yajl_val		*thinks;	/* Claude's reasoning items */
+	size_t			 nthinks, tcap;
 	int			 open;
 };
 
@@ -199,6 +202,76 @@ flat_name(yajl_val item, char *out, size_t n)
 	return len < 0 || (size_t)len >= n ? -1 : 0;
 }
 
+/* The Claude reasoning items gathered for the assistant message, as
+ * Anthropic's own blocks that chat_claude.c puts first in its turn: the
+ * summary is the thinking the signature signs. */
+static int
+thinking_blocks(struct tr *t)
+{
+	yajl_gen	 g = t->g;
+	yajl_val	 item, enc;
+	struct buf	 text;
+	const char	*e;
+	size_t		 i, ns = strlen(RESP_CLAUDE_SIGNED);
+	size_t		 nr = strlen(RESP_CLAUDE_REDACTED);
+	int		 rc = 0;
+
+	if (json_str(g, "thinking_blocks") || json_array_open(g))
+		return -1;
+	buf_init(&text, 0);
+	for (i = 0; rc == 0 && i < t->nthinks; i++) {
+		item = t->thinks[i];
+		enc = json_get(item, "encrypted_content");
+		e = enc->u.string;
+		text.len = 0;
+		if (strncmp(e, RESP_CLAUDE_REDACTED, nr) == 0)
+			rc = json_map_open(g) || json_kstr(g, "type",
+			    "redacted_thinking") || json_kstr(g, "data",
+			    e + nr) || json_map_close(g) ? -1 : 0;
+		else
+			rc = parts_text(json_get(item, "summary"), &text) ||
+			    json_map_open(g) || json_kstr(g, "type",
+			    "thinking") || json_str(g, "thinking") ||
+			    json_strn(g, text.data ? text.data : "",
+			    text.len) || json_kstr(g, "signature", e + ns) ||
+			    json_map_close(g) ? -1 : 0;
+	}
+	buf_free(&text);
+	t->nthinks = 0;
+	return rc == 0 && json_array_close(g) == 0 ? 0 : -1;
+}
+
+static int	flush(struct tr *);
+
+/* A reasoning item Claude can take back (it carries Claude's signature
+ * or redacted data) opens an assistant message, or joins the one open
+ * before it has said anything; any other is dropped. */
+static int
+add_thinking(struct tr *t, yajl_val item)
+{
+	yajl_val	 enc = json_get(item, "encrypted_content");
+	yajl_val	*n;
+	size_t		 cap;
+
+	if (!t->rq->claude || !YAJL_IS_STRING(enc) ||
+	    (strncmp(enc->u.string, RESP_CLAUDE_SIGNED,
+	    strlen(RESP_CLAUDE_SIGNED)) != 0 && strncmp(enc->u.string,
+	    RESP_CLAUDE_REDACTED, strlen(RESP_CLAUDE_REDACTED)) != 0))
+		return 0;
+	if (t->open && (t->text.len || t->ncalls) && flush(t) == -1)
+		return -1;
+	t->open = 1;
+	if (t->nthinks == t->tcap) {
+		cap = t->tcap ? t->tcap * 2 : 4;
+		if ((n = realloc(t->thinks, cap * sizeof(*n))) == NULL)
+			return -1;
+		t->thinks = n;
+		t->tcap = cap;
+	}
+	t->thinks[t->nthinks++] = item;
+	return 0;
+}
+
 /* The gathered assistant message goes out. */
 static int
 flush(struct tr *t)
@@ -219,6 +292,8 @@ flush(struct tr *t)
 	    json_null(g)))
 		return -1;
 	t->text.len = 0;
+	if (t->nthinks && thinking_blocks(t) == -1)
+		return -1;
 	if (t->ncalls && (json_str(g, "tool_calls") || json_array_open(g)))
 		return -1;
 	for (i = 0; i < t->ncalls; i++) {
@@ -433,8 +508,9 @@ messages(struct tr *t, yajl_val req)
 		else if (strcmp(type, "function_call_output") == 0 ||
 		    strcmp(type, "custom_tool_call_output") == 0)
 			rc = output_item(t, item, i);
-		else if (strcmp(type, "reasoning") == 0 ||
-		    strcmp(type, "web_search_call") == 0 ||
+		else if (strcmp(type, "reasoning") == 0)
+			rc = add_thinking(t, item);
+		else if (strcmp(type, "web_search_call") == 0 ||
 		    strcmp(type, "tool_search_call") == 0 ||
 		    strcmp(type, "tool_search_output") == 0)
 			continue;	/* nothing a chat route can take back */
@@ -717,6 +793,7 @@ out_bad:
 out:
 	buf_free(&t.text);
 	free(t.calls);
+	free(t.thinks);
 	return rc;
 }
 

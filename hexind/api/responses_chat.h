@@ -17,6 +17,8 @@ struct resp_req {
 	const struct family *rules;	/* a chat route's rewrites, or NULL */
 	const char	*model;		/* the upstream model */
 	int		 stream;
+	int		 claude;	/* for Bedrock: Claude's reasoning
+					   items become thinking_blocks */
 	const char	*id;		/* the request's, for the log */
 };
 

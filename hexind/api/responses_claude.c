@@ -1,4 +1,5 @@
-/* The readers of responses_claude.h: thinking becomes reasoning, text a
+/* The readers of responses_claude.h: thinking becomes reasoning (its
+ * signature the item's encrypted_content), text a
  * message, tool_use a function (or custom tool) call whose arguments are
  * its input as JSON text, the stop reason and the usage carried over
  * (input counts the cache's reads and writes; cached is the reads). */
@@ -63,6 +64,25 @@ str(yajl_val obj, const char *k, const char **s)
 	return YAJL_IS_STRING(v);
 }
 
+/* A whole thinking block: its text, and what Claude needs to take it
+ * back (its signature, or a redacted block's data) as the reasoning
+ * item's encrypted_content. */
+static int
+thinking(struct rout *o, yajl_val b)
+{
+	const char	*t;
+
+	if (str(b, "thinking", &t) && rout_reasoning(o, t, strlen(t)) == -1)
+		return -1;
+	if (str(b, "signature", &t) && *t && rout_encrypted(o,
+	    RESP_CLAUDE_SIGNED, t, strlen(t)) == -1)
+		return -1;
+	if (str(b, "data", &t) && *t && rout_encrypted(o, RESP_CLAUDE_REDACTED,
+	    t, strlen(t)) == -1)
+		return -1;
+	return 0;
+}
+
 int
 responses_claude_answer(struct rout *o, yajl_val msg)
 {
@@ -74,9 +94,11 @@ responses_claude_answer(struct rout *o, yajl_val msg)
 	for (i = 0; YAJL_IS_ARRAY(content) && i < content->u.array.len; i++) {
 		b = content->u.array.values[i];
 		(void)str(b, "type", &type);
-		if (strcmp(type, "thinking") == 0 && str(b, "thinking", &t) &&
-		    rout_reasoning(o, t, strlen(t)) == -1)
-			return -1;
+		if (strcmp(type, "thinking") == 0 || strcmp(type,
+		    "redacted_thinking") == 0) {
+			if (rout_break(o) == -1 || thinking(o, b) == -1)
+				return -1;
+		}
 		if (strcmp(type, "text") == 0 && str(b, "text", &t) &&
 		    rout_text(o, t, strlen(t)) == -1)
 			return -1;
@@ -116,11 +138,18 @@ responses_claude_event(struct resp_claude *s, struct rout *o, yajl_val ev)
 		if (strcmp(type, "input_json_delta") == 0 &&
 		    str(d, "partial_json", &t))
 			return rout_args(o, bi, t, strlen(t));
+		if (strcmp(type, "signature_delta") == 0 &&
+		    str(d, "signature", &t))
+			return rout_encrypted(o, RESP_CLAUDE_SIGNED, t,
+			    strlen(t));
 		return 0;
 	}
 	if (strcmp(type, "content_block_start") == 0) {
 		b = json_get(ev, "content_block");
 		(void)str(b, "type", &type);
+		if (strcmp(type, "thinking") == 0 ||
+		    strcmp(type, "redacted_thinking") == 0)
+			return rout_break(o) == -1 ? -1 : thinking(o, b);
 		if (strcmp(type, "tool_use") != 0)
 			return 0;
 		(void)str(b, "id", &id);

@@ -9,6 +9,12 @@
 
 #include "api/responses_out.h"
 
+/* A reasoning item's encrypted_content from Claude: its thinking block's
+ * signature, or a redacted block's data, after the prefix that says so
+ * (another model's encrypted reasoning is never sent to Claude). */
+#define RESP_CLAUDE_SIGNED	"claude:"
+#define RESP_CLAUDE_REDACTED	"claude-redacted:"
+
 /* Where a stream stands. */
 struct resp_claude {
 	long long	 in, cache_read, cache_write, out;

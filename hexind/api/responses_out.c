@@ -38,8 +38,10 @@ rout_free(struct rout *o)
 {
 	size_t	 i;
 
-	for (i = 0; i < o->nitems; i++)
+	for (i = 0; i < o->nitems; i++) {
 		buf_free(&o->items[i].text);
+		buf_free(&o->items[i].enc);
+	}
 	free(o->items);
 	if (o->g)
 		yajl_gen_free(o->g);
@@ -148,8 +150,11 @@ gen_item(struct rout *o, const struct rout_item *it)
 		break;
 	case ROUT_REASONING:
 		if (json_str(g, "summary") || json_array_open(g) ||
-		    (t && gen_part(g, "summary_text", t)) ||
+		    (t && t->len && gen_part(g, "summary_text", t)) ||
 		    json_array_close(g))
+			return -1;
+		if (t && it->enc.len && (json_str(g, "encrypted_content") ||
+		    json_strn(g, it->enc.data, it->enc.len)))
 			return -1;
 		break;
 	case ROUT_FUNCTION:
@@ -398,6 +403,7 @@ item_open(struct rout *o, enum rout_kind kind, int key, const char *call_id,
 	snprintf(it->name, sizeof(it->name), "%s", name ? name : "");
 	snprintf(it->ns, sizeof(it->ns), "%s", ns ? ns : "");
 	buf_init(&it->text, 0);
+	buf_init(&it->enc, 0);
 	if (!o->stream)
 		return it;
 	if (ev_open(o, "response.output_item.added") ||
@@ -468,6 +474,29 @@ rout_reasoning(struct rout *o, const char *p, size_t n)
 	    (it = item_open(o, ROUT_REASONING, -1, NULL, NULL, NULL)) == NULL)
 		return -1;
 	return piece(o, it, "response.reasoning_summary_text.delta", p, n);
+}
+
+/* What the model needs to take its reasoning back, opaque to the client
+ * (Claude's signature): appended to the open reasoning item, or to a new
+ * one; prefix goes first. */
+int
+rout_encrypted(struct rout *o, const char *prefix, const char *p, size_t n)
+{
+	struct rout_item	*it;
+
+	if ((it = last_open(o, ROUT_REASONING)) == NULL &&
+	    (it = item_open(o, ROUT_REASONING, -1, NULL, NULL, NULL)) == NULL)
+		return -1;
+	if (it->enc.len == 0 && buf_adds(&it->enc, prefix) == -1)
+		return -1;
+	return buf_add(&it->enc, p, n);
+}
+
+/* Every open item closed: what comes next opens a new one. */
+int
+rout_break(struct rout *o)
+{
+	return close_all(o);
 }
 
 int

@@ -28,6 +28,7 @@ struct rout_item {
 	char		 name[128];
 	char		 ns[128];	/* the tool's namespace, or "" */
 	struct buf	 text;		/* text, summary, arguments or input */
+	struct buf	 enc;		/* reasoning: its encrypted_content */
 };
 
 struct rout {
@@ -52,6 +53,9 @@ int	rout_init(struct rout *, struct exchange *, yajl_val req, int stream);
 void	rout_free(struct rout *);
 int	rout_begin(struct rout *);
 int	rout_reasoning(struct rout *, const char *, size_t);
+int	rout_encrypted(struct rout *, const char *prefix, const char *,
+	    size_t);
+int	rout_break(struct rout *);
 int	rout_text(struct rout *, const char *, size_t);
 int	rout_tool(struct rout *, int key, const char *call_id,
 	    const char *name);

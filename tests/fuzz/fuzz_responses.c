@@ -144,6 +144,7 @@ request_case(const char *p, size_t n)
 		/* on to Bedrock */
 		memset(&rq, 0, sizeof(rq));
 		rq.model = "m";
+		rq.claude = 1;
 		rq.id = "fuzz";
 		buf_init(&chat, 0);
 		g = json_gen();
