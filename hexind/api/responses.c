@@ -226,8 +226,8 @@ tr_event(void *arg, const char *event, const char *data, size_t n,
 	(void)event;
 	(void)data;
 	(void)n;
-	if (rout_begin(&t->o) == -1)
-		return -1;
+	if (t->o.g == NULL || rout_begin(&t->o) == -1)
+		return -1;	/* out of memory, or the client is gone */
 	if (t->bedrock)
 		return responses_claude_event(&t->cl, &t->o, res->payload);
 	return responses_chat_chunk(&t->o, res->payload);
@@ -314,13 +314,17 @@ tr_run(struct tr *t)
 	case ATTEMPT_OK:
 		break;
 	case ATTEMPT_FAILED:
-		if (c->stream_head)
+		if (c->stream_head && t->o.g)
 			(void)rout_failed(&t->o, h->fail.status,
 			    h->fail.message);
 		else
 			calls_refuse(c, h);
 		return;
 	default:
+		return;
+	}
+	if (t->o.g == NULL) {
+		reply_error(c, 500, NULL, "out of memory");
 		return;
 	}
 	if (!h->calls[0].streamed && tr_answer(t, h->res[0].payload) == -1) {
