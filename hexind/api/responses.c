@@ -160,6 +160,7 @@ struct tr {
 	struct attempt		 h;
 	struct stream_read	 rd;
 	struct rout		 o;
+	struct answer		 sink;		/* o, as chat's reader feeds it */
 	struct resp_claude	 cl;
 	int			 ready;		/* rd and o set up */
 };
@@ -230,7 +231,7 @@ tr_event(void *arg, const char *event, const char *data, size_t n,
 		return -1;	/* out of memory, or the client is gone */
 	if (t->bedrock)
 		return responses_claude_event(&t->cl, &t->o, res->payload);
-	return responses_chat_chunk(&t->o, res->payload);
+	return chat_read_chunk(&t->sink, res->payload);
 }
 
 static int
@@ -268,6 +269,7 @@ tr_setup(struct attempt *h, size_t i, struct up_call *u)
 	stream_read_init(&t->rd);
 	if (rout_init(&t->o, t->c, t->req, t->stream) == -1)
 		log_error("id=%s out of memory", t->c->id);
+	rout_answer(&t->o, &t->sink);
 	t->ready = 1;
 }
 
@@ -299,7 +301,7 @@ tr_answer(struct tr *t, yajl_val answer)
 {
 	if (t->bedrock)
 		return responses_claude_answer(&t->o, answer);
-	return responses_chat_answer(&t->o, answer);
+	return chat_read_answer(&t->sink, answer);
 }
 
 static void

@@ -119,8 +119,8 @@ put_key(struct tr *t, const char *k)
 
 /* Text of a string, or of the text parts of an array (input_text,
  * output_text, refusal, summary_text, text), one per line. */
-static int
-parts_text(yajl_val content, struct buf *out)
+int
+chat_parts_text(yajl_val content, struct buf *out)
 {
 	yajl_val	 part, v;
 	size_t		 i;
@@ -171,7 +171,7 @@ system_message(struct tr *t, yajl_val req)
 		if (!is_system(v))
 			continue;
 		if ((sys.len && buf_adds(&sys, "\n\n") == -1) ||
-		    parts_text(json_get(v, "content"), &sys) == -1)
+		    chat_parts_text(json_get(v, "content"), &sys) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -229,7 +229,7 @@ thinking_blocks(struct tr *t)
 			    "redacted_thinking") || json_kstr(g, "data",
 			    e + nr) || json_map_close(g) ? -1 : 0;
 		else
-			rc = parts_text(json_get(item, "summary"), &text) ||
+			rc = chat_parts_text(json_get(item, "summary"), &text) ||
 			    json_map_open(g) || json_kstr(g, "type",
 			    "thinking") || json_str(g, "thinking") ||
 			    json_strn(g, text.data ? text.data : "",
@@ -395,7 +395,7 @@ user_content(struct tr *t, yajl_val content, size_t i)
 	}
 	if (!images) {
 		buf_init(&text, 0);
-		rc = parts_text(content, &text) == -1 ||
+		rc = chat_parts_text(content, &text) == -1 ||
 		    json_strn(g, text.data ? text.data : "", text.len) ? -1 : 0;
 		buf_free(&text);
 		return rc;
@@ -441,7 +441,7 @@ message_item(struct tr *t, yajl_val item, size_t i)
 			return -1;
 		if (t->text.len && buf_adds(&t->text, "\n") == -1)
 			return -1;
-		return parts_text(content, &t->text);
+		return chat_parts_text(content, &t->text);
 	}
 	if (!str_is(role, "user"))
 		return body_invalid(t->bad, "input", "input[%zu]: a message's "
@@ -470,7 +470,7 @@ output_item(struct tr *t, yajl_val item, size_t i)
 	if (flush(t) == -1)
 		return -1;
 	buf_init(&text, 0);
-	rc = parts_text(json_get(item, "output"), &text) == -1 ||
+	rc = chat_parts_text(json_get(item, "output"), &text) == -1 ||
 	    json_map_open(t->g) || json_kstr(t->g, "role", "tool") ||
 	    json_kstr(t->g, "tool_call_id", id->u.string) ||
 	    json_str(t->g, "content") ||
@@ -800,11 +800,11 @@ out:
 /* --- the answer --- */
 
 static void
-usage(struct rout *o, yajl_val u)
+usage(const struct answer *a, yajl_val u)
 {
 	if (!YAJL_IS_OBJECT(u))
 		return;
-	rout_usage(o, json_int_at(u, "prompt_tokens"),
+	a->usage(a->arg, json_int_at(u, "prompt_tokens"),
 	    json_int_at(json_get(u, "prompt_tokens_details"), "cached_tokens"),
 	    json_int_at(u, "completion_tokens"),
 	    json_int_at(json_get(u, "completion_tokens_details"),
@@ -814,7 +814,7 @@ usage(struct rout *o, yajl_val u)
 /* The tool calls of a message or a delta. A call opens an item when it
  * first shows its id or name, or a new id under the same index. */
 static int
-tool_calls(struct rout *o, yajl_val calls)
+tool_calls(const struct answer *a, yajl_val calls)
 {
 	yajl_val	 c, id, fn, name, args, idx;
 	size_t		 i;
@@ -830,14 +830,14 @@ tool_calls(struct rout *o, yajl_val calls)
 		name = json_get(fn, "name");
 		args = json_get(fn, "arguments");
 		if ((YAJL_IS_STRING(id) && id->u.string[0] &&
-		    !rout_has_call(o, key, id->u.string)) ||
-		    (!rout_has_call(o, key, NULL) && YAJL_IS_STRING(name))) {
-			if (rout_tool(o, key, YAJL_IS_STRING(id) ?
+		    !a->has_call(a->arg, key, id->u.string)) ||
+		    (!a->has_call(a->arg, key, NULL) && YAJL_IS_STRING(name))) {
+			if (a->tool(a->arg, key, YAJL_IS_STRING(id) ?
 			    id->u.string : NULL, YAJL_IS_STRING(name) ?
 			    name->u.string : "") == -1)
 				return -1;
 		}
-		if (YAJL_IS_STRING(args) && rout_args(o, key, args->u.string,
+		if (YAJL_IS_STRING(args) && a->args(a->arg, key, args->u.string,
 		    strlen(args->u.string)) == -1)
 			return -1;
 	}
@@ -846,7 +846,7 @@ tool_calls(struct rout *o, yajl_val calls)
 
 /* A message or a delta: reasoning, text, tool calls, in that order. */
 static int
-message(struct rout *o, yajl_val m)
+message(const struct answer *a, yajl_val m)
 {
 	yajl_val	 v;
 	struct buf	 text;
@@ -855,55 +855,55 @@ message(struct rout *o, yajl_val m)
 	v = json_get(m, "reasoning_content");
 	if (!YAJL_IS_STRING(v))
 		v = json_get(m, "reasoning");
-	if (YAJL_IS_STRING(v) && rout_reasoning(o, v->u.string,
+	if (YAJL_IS_STRING(v) && a->reasoning(a->arg, v->u.string,
 	    strlen(v->u.string)) == -1)
 		return -1;
 	v = json_get(m, "content");
 	if (YAJL_IS_STRING(v)) {
-		if (rout_text(o, v->u.string, strlen(v->u.string)) == -1)
+		if (a->text(a->arg, v->u.string, strlen(v->u.string)) == -1)
 			return -1;
 	} else if (YAJL_IS_ARRAY(v)) {
 		buf_init(&text, 0);
-		rc = parts_text(v, &text) == -1 ||
-		    rout_text(o, text.data, text.len) == -1 ? -1 : 0;
+		rc = chat_parts_text(v, &text) == -1 ||
+		    a->text(a->arg, text.data, text.len) == -1 ? -1 : 0;
 		buf_free(&text);
 		if (rc)
 			return -1;
 	}
 	v = json_get(m, "refusal");
-	if (YAJL_IS_STRING(v) && rout_text(o, v->u.string,
+	if (YAJL_IS_STRING(v) && a->text(a->arg, v->u.string,
 	    strlen(v->u.string)) == -1)
 		return -1;
-	return tool_calls(o, json_get(m, "tool_calls"));
+	return tool_calls(a, json_get(m, "tool_calls"));
 }
 
 /* The first choice of a completion or chunk; the others are not asked
  * for (a Response has one answer). */
 static int
-choice(struct rout *o, yajl_val obj, const char *field)
+choice(const struct answer *a, yajl_val obj, const char *field)
 {
 	yajl_val	 choices = json_get(obj, "choices"), c, fin;
 
-	usage(o, json_get(obj, "usage"));
+	usage(a, json_get(obj, "usage"));
 	if (!YAJL_IS_ARRAY(choices) || choices->u.array.len == 0)
 		return 0;
 	c = choices->u.array.values[0];
-	if (message(o, json_get(c, field)) == -1)
+	if (message(a, json_get(c, field)) == -1)
 		return -1;
 	fin = json_get(c, "finish_reason");
 	if (YAJL_IS_STRING(fin))
-		rout_stop(o, fin->u.string);
+		a->stop(a->arg, fin->u.string);
 	return 0;
 }
 
 int
-responses_chat_answer(struct rout *o, yajl_val completion)
+chat_read_answer(const struct answer *a, yajl_val completion)
 {
-	return choice(o, completion, "message");
+	return choice(a, completion, "message");
 }
 
 int
-responses_chat_chunk(struct rout *o, yajl_val chunk)
+chat_read_chunk(const struct answer *a, yajl_val chunk)
 {
-	return choice(o, chunk, "delta");
+	return choice(a, chunk, "delta");
 }

@@ -8,6 +8,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "api/answer.h"
 #include "api/body.h"
 #include "api/responses_out.h"
 #include "upstream/models.h"
@@ -25,7 +26,8 @@ struct resp_req {
 int	responses_check(yajl_val req, struct invalid *);
 int	responses_to_chat(yajl_gen, yajl_val req, const struct resp_req *,
 	    struct invalid *);
-int	responses_chat_answer(struct rout *, yajl_val completion);
-int	responses_chat_chunk(struct rout *, yajl_val chunk);
+int	chat_parts_text(yajl_val content, struct buf *);
+int	chat_read_answer(const struct answer *, yajl_val completion);
+int	chat_read_chunk(const struct answer *, yajl_val chunk);
 
 #endif

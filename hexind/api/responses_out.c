@@ -576,7 +576,7 @@ rout_tool(struct rout *o, int key, const char *call_id, const char *name)
 
 /* Whether a tool call under key is open (with that call_id, if given). */
 int
-rout_has_call(const struct rout *o, int key, const char *call_id)
+rout_has_call(struct rout *o, int key, const char *call_id)
 {
 	size_t	 i;
 
@@ -687,4 +687,63 @@ rout_object(struct rout *o, struct buf *out)
 	rc = json_take(o->g, out);
 	o->g = NULL;	/* json_take freed it */
 	return rc;
+}
+
+/* --- the writer as the sink of answer.h --- */
+
+static int
+a_reasoning(void *o, const char *p, size_t n)
+{
+	return rout_reasoning(o, p, n);
+}
+
+static int
+a_text(void *o, const char *p, size_t n)
+{
+	return rout_text(o, p, n);
+}
+
+static int
+a_tool(void *o, int key, const char *call_id, const char *name)
+{
+	return rout_tool(o, key, call_id, name);
+}
+
+static int
+a_has_call(void *o, int key, const char *call_id)
+{
+	return rout_has_call(o, key, call_id);
+}
+
+static int
+a_args(void *o, int key, const char *p, size_t n)
+{
+	return rout_args(o, key, p, n);
+}
+
+static void
+a_stop(void *o, const char *finish_reason)
+{
+	rout_stop(o, finish_reason);
+}
+
+static void
+a_usage(void *o, long long in, long long cached, long long out,
+    long long reasoning)
+{
+	rout_usage(o, in, cached, out, reasoning);
+}
+
+/* The writer behind the answer a reader feeds. */
+void
+rout_answer(struct rout *o, struct answer *a)
+{
+	a->arg = o;
+	a->reasoning = a_reasoning;
+	a->text = a_text;
+	a->tool = a_tool;
+	a->has_call = a_has_call;
+	a->args = a_args;
+	a->stop = a_stop;
+	a->usage = a_usage;
 }

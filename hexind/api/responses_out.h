@@ -11,6 +11,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "api/answer.h"
 #include "http/exchange.h"
 #include "lib/buf.h"
 
@@ -59,7 +60,7 @@ int	rout_break(struct rout *);
 int	rout_text(struct rout *, const char *, size_t);
 int	rout_tool(struct rout *, int key, const char *call_id,
 	    const char *name);
-int	rout_has_call(const struct rout *, int key, const char *call_id);
+int	rout_has_call(struct rout *, int key, const char *call_id);
 int	rout_args(struct rout *, int key, const char *, size_t);
 void	rout_stop(struct rout *, const char *finish_reason);
 void	rout_usage(struct rout *, long long in, long long cached,
@@ -67,5 +68,6 @@ void	rout_usage(struct rout *, long long in, long long cached,
 int	rout_end(struct rout *);
 int	rout_failed(struct rout *, int status, const char *message);
 int	rout_object(struct rout *, struct buf *);
+void	rout_answer(struct rout *, struct answer *);
 
 #endif

@@ -177,6 +177,7 @@ request_case(const char *p, size_t n)
 
 struct run {
 	struct rout		 o;
+	struct answer		 sink;
 	struct resp_claude	 cl;
 	int			 bedrock;
 };
@@ -194,7 +195,7 @@ on_event(void *arg, const char *event, const char *data, size_t n,
 		return -1;
 	if (r->bedrock)
 		return responses_claude_event(&r->cl, &r->o, res->payload);
-	return responses_chat_chunk(&r->o, res->payload);
+	return chat_read_chunk(&r->sink, res->payload);
 }
 
 static void
@@ -219,6 +220,7 @@ stream_case(const char *p, size_t n, int bedrock)
 	r.bedrock = bedrock;
 	terminals = 0;
 	FUZZ_CHECK(rout_init(&r.o, &c, req, 1) == 0);
+	rout_answer(&r.o, &r.sink);
 	memset(&rd, 0, sizeof(rd));
 	rd.fn = on_event;
 	rd.arg = &r;
@@ -239,6 +241,7 @@ answer(yajl_val payload, int bedrock)
 {
 	struct exchange		 c;
 	struct rout		 o;
+	struct answer		 sink;
 	struct buf		 out;
 	char			 err[128];
 	yajl_val		 req;
@@ -249,8 +252,9 @@ answer(yajl_val payload, int bedrock)
 	memset(&c, 0, sizeof(c));
 	snprintf(c.id, sizeof(c.id), "fuzz");
 	FUZZ_CHECK(rout_init(&o, &c, req, 0) == 0);
+	rout_answer(&o, &sink);
 	rc = bedrock ? responses_claude_answer(&o, payload) :
-	    responses_chat_answer(&o, payload);
+	    chat_read_answer(&sink, payload);
 	buf_init(&out, 0);
 	if (rc == 0 && rout_object(&o, &out) == 0)
 		FUZZ_CHECK(fuzz_json_valid(out.data, out.len) &&
