@@ -16,6 +16,7 @@
 #include "api/body.h"
 #include "api/calls.h"
 #include "api/chat_claude.h"
+#include "api/chat_read.h"
 #include "api/passthrough.h"
 #include "api/responses_chat.h"
 #include "api/responses_claude.h"

@@ -1,14 +1,13 @@
-/* OpenAI Responses <-> OpenAI Chat Completions, for the families Hexin
- * serves no Responses API: the request one way (for a chat route, or as
- * the chat request that chat_claude.c takes on to Bedrock), the answer
- * and the stream chunks the other, straight into the Responses writer. */
+/* OpenAI Responses -> OpenAI Chat Completions, for the families Hexin
+ * serves no Responses API: the request (for a chat route, or as the chat
+ * request that chat_claude.c takes on to Bedrock). The answer comes back
+ * through chat_read.c into the Responses writer. */
 #ifndef HEXIND_RESPONSES_CHAT_H
 #define HEXIND_RESPONSES_CHAT_H
 
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "api/answer.h"
 #include "api/body.h"
 #include "api/responses_out.h"
 #include "upstream/models.h"
@@ -26,8 +25,5 @@ struct resp_req {
 int	responses_check(yajl_val req, struct invalid *);
 int	responses_to_chat(yajl_gen, yajl_val req, const struct resp_req *,
 	    struct invalid *);
-int	chat_parts_text(yajl_val content, struct buf *);
-int	chat_read_answer(const struct answer *, yajl_val completion);
-int	chat_read_chunk(const struct answer *, yajl_val chunk);
 
 #endif

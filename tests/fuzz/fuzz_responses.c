@@ -18,6 +18,7 @@
 
 #include "fuzz.h"
 #include "api/chat_claude.h"
+#include "api/chat_read.h"
 #include "api/responses_chat.h"
 #include "api/responses_claude.h"
 #include "api/responses_out.h"
