@@ -105,16 +105,8 @@ struct tr {
 static int
 put_key(struct tr *t, const char *k)
 {
-	const struct family	*f = t->rq->rules;
-	yajl_val		 to;
-	size_t			 i;
-
-	if (f && YAJL_IS_ARRAY(f->drop))
-		for (i = 0; i < f->drop->u.array.len; i++)
-			if (str_is(f->drop->u.array.values[i], k))
-				return 1;
-	if (f && (to = json_get(f->rename, k)) && YAJL_IS_STRING(to))
-		k = to->u.string;
+	if ((k = models_field(t->rq->rules, k)) == NULL)
+		return 1;
 	return json_str(t->g, k);
 }
 

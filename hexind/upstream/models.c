@@ -708,3 +708,22 @@ models_route_name(const struct resolved *r)
 		return "bedrock";
 	return f->path ? f->path : "-";
 }
+
+/* The name a client field goes under on f's route: its rename, or NULL
+ * when the family drops it. */
+const char *
+models_field(const struct family *f, const char *key)
+{
+	yajl_val	 to;
+	size_t		 i;
+
+	if (f == NULL)
+		return key;
+	for (i = 0; YAJL_IS_ARRAY(f->drop) && i < f->drop->u.array.len; i++)
+		if (YAJL_IS_STRING(f->drop->u.array.values[i]) &&
+		    strcmp(f->drop->u.array.values[i]->u.string, key) == 0)
+			return NULL;
+	if ((to = json_get(f->rename, key)) && YAJL_IS_STRING(to))
+		return to->u.string;
+	return key;
+}

@@ -62,6 +62,7 @@ int	models_resolve(const struct models *, const char *name,
 int	models_url(const struct conf *, const struct resolved *, int stream,
 	    char *url, size_t n);
 const char *models_route_name(const struct resolved *);
+const char *models_field(const struct family *, const char *key);
 const char *family_kind_name(enum family_kind);
 int	glob_match(const char *pat, const char *s);
 
