@@ -178,10 +178,11 @@ assert up["parallel_tool_calls"] is False'
 	chat_verify 'assert "tools" not in up and "tool_choice" not in up, up'
 }
 
-@test "max_output_tokens, temperature, top_p, reasoning effort, text format and user are mapped by the family's rules" {
+@test "max_output_tokens, temperature, top_p, reasoning effort (where the route takes one), text format and user are mapped by the family's rules" {
 	export HEXIND_MODELS_FILE=$BATS_TEST_TMPDIR/models.json
 	echo '{"families": [{"name": "mine", "match": ["mine-*"], "route": "openai", "path": "qianwen/v1",
-	    "rename": {"max_tokens": "max_completion_tokens"}, "drop": ["top_p"]}]}' >"$HEXIND_MODELS_FILE"
+	    "rename": {"max_tokens": "max_completion_tokens"}, "drop": ["top_p"],
+	    "reasoning_effort": true}]}' >"$HEXIND_MODELS_FILE"
 	resp '{"model":"mine-1","input":"hi","max_output_tokens":77,"temperature":0.25,"top_p":0.5,
 	    "reasoning":{"effort":"xhigh","summary":"auto"},"user":"u1",
 	    "text":{"verbosity":"low","format":{"type":"json_schema","name":"out","strict":true,"schema":{"type":"object"}}}}'
@@ -194,8 +195,12 @@ assert up["response_format"] == {"type": "json_schema", "json_schema": {
     "name": "out", "schema": {"type": "object"}, "strict": True}}, up
 assert "text" not in up and "reasoning" not in up
 assert js["max_output_tokens"] == 77 and js["temperature"] == 0.25'
-	resp '{"model":"deepseek-chat","input":"hi","text":{"format":{"type":"json_object"}},"reasoning":{"effort":"none"}}'
+	resp '{"model":"deepseek-chat","input":"hi","text":{"format":{"type":"json_object"}},"reasoning":{"effort":"high"}}'
 	chat_verify 'assert up["response_format"] == {"type": "json_object"} and "reasoning_effort" not in up, up'
+	resp '{"model":"gemini","input":"hi","reasoning":{"effort":"none"}}'
+	chat_verify 'assert "reasoning_effort" not in up, up'
+	resp '{"model":"gemini","input":"hi","reasoning":{"effort":"low"}}'
+	chat_verify 'assert up["reasoning_effort"] == "low", up'
 }
 
 # --- the answer, on a chat route ---

@@ -741,8 +741,11 @@ responses_to_chat(yajl_gen g, yajl_val req, const struct resp_req *rq,
 	    pass(&t, req, "top_p", "top_p") || pass(&t, req, "user", "user") ||
 	    text_format(&t, json_get(json_get(req, "text"), "format")))
 		goto out_bad;
+	/* to a chat route that takes a reasoning effort, or on to Claude,
+	 * where it becomes a thinking budget */
 	effort = json_get(json_get(req, "reasoning"), "effort");
-	if (YAJL_IS_STRING(effort) && strcmp(effort->u.string, "none") != 0) {
+	if (YAJL_IS_STRING(effort) && strcmp(effort->u.string, "none") != 0 &&
+	    (rq->rules == NULL || rq->rules->reasoning_effort)) {
 		e = strcmp(effort->u.string, "xhigh") == 0 ? "high" :
 		    effort->u.string;
 		if ((k = put_key(&t, "reasoning_effort")) == -1 ||

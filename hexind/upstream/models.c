@@ -38,6 +38,7 @@ static const struct key family_keys[] = {
 	{ "fan_out_n", T_BOOL }, { "system", T_STR },
 	{ "max_tokens_default", T_TOKENS }, { "max_tokens_cap", T_TOKENS },
 	{ "base_url", T_STR }, { "key_env", T_STR }, { "responses", T_STR },
+	{ "reasoning_effort", T_BOOL },
 };
 
 static const struct key map_keys[] = {
@@ -258,6 +259,7 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 	f->max_tokens_cap = get_int(v, "max_tokens_cap", 0);
 	f->base_url = get_str(v, "base_url");
 	f->key_env = get_str(v, "key_env");
+	f->reasoning_effort = YAJL_IS_TRUE(json_get(v, "reasoning_effort"));
 	f->responses_native = (str = get_str(v, "responses")) != NULL &&
 	    strcmp(str, "native") == 0;
 

@@ -34,6 +34,7 @@ struct family {
 	const char	*base_url;	/* gateway */
 	const char	*key_env;	/* gateway: variable holding the key */
 	int		 responses_native;	/* Hexin's Responses URL */
+	int		 reasoning_effort;	/* the route takes one */
 };
 
 /* What a client's model name resolves to. */
