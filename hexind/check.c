@@ -115,7 +115,7 @@ check_route(const struct conf *c, const char *name)
 	printf(" chat=%s responses=%s messages=%s",
 	    f->kind == FAMILY_BEDROCK ? "translate" : "native",
 	    f->responses_native ? "native" : "translate",
-	    f->kind == FAMILY_BEDROCK ? "native" : "none");
+	    f->kind == FAMILY_BEDROCK ? "native" : "translate");
 	printf(" fan_out_n=%s", r.fan_out_n ? "yes" : "no");
 	if (r.max_tokens_cap)
 		printf(" max_tokens_cap=%lld", r.max_tokens_cap);

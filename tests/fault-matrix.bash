@@ -2,9 +2,9 @@
 # fake upstream for the whole file, and the drivers that send requests
 # while the fake misbehaves and check what every client got.
 
-ALL="chat chat-stream claude claude-stream messages messages-stream responses responses-stream tr-chat tr-chat-stream tr-claude tr-claude-stream embeddings"
-STREAMS="chat-stream claude-stream messages-stream responses-stream tr-chat-stream tr-claude-stream"
-PLAIN="chat claude messages responses tr-chat tr-claude embeddings"
+ALL="chat chat-stream claude claude-stream messages messages-stream messages-tr messages-tr-stream responses responses-stream tr-chat tr-chat-stream tr-claude tr-claude-stream embeddings"
+STREAMS="chat-stream claude-stream messages-stream messages-tr-stream responses-stream tr-chat-stream tr-claude-stream"
+PLAIN="chat claude messages messages-tr responses tr-chat tr-claude embeddings"
 # how many of each, for the tests that count Hexin's calls
 NALL=$(set -- $ALL && echo $#)
 NSTREAMS=$(set -- $STREAMS && echo $#)
@@ -51,6 +51,10 @@ kind() {
 	claude | claude-stream) P=/v1/chat/completions B='{"model":"claude",'"$hi$s"'}' ;;
 	messages | messages-stream)
 		P=/v1/messages B='{"model":"claude","max_tokens":64,'"$hi$s"'}'
+		H='anthropic-version: 2023-06-01' ;;
+	# the Messages API translated to a chat route
+	messages-tr | messages-tr-stream)
+		P=/v1/messages B='{"model":"gpt-4o","max_tokens":64,'"$hi$s"'}'
 		H='anthropic-version: 2023-06-01' ;;
 	responses | responses-stream) P=/v1/responses B='{"model":"o3","input":"hi"'"$s"'}' ;;
 	# the Responses API translated, to a chat route and to Bedrock

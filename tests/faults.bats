@@ -252,7 +252,7 @@ load fault-matrix
 cut_stream() {
 	local first half
 	case $1 in
-	chat-stream | tr-chat-stream)
+	chat-stream | tr-chat-stream | messages-tr-stream)
 		first='{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}'
 		half='{"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":"ech' ;;
 	claude-stream | messages-stream | tr-claude-stream)

@@ -95,7 +95,9 @@ assert text == "echo: stream", text'
 	[ "$(login_attempts)" -eq 0 ]
 }
 
-@test "a model that is no Claude model is a 404 not_found_error" {
+@test "a model no family routes is a 404 not_found_error" {
+	export HEXIND_MODELS_FILE=$BATS_TEST_TMPDIR/models.json
+	echo '{"replace": true, "families": [{"name": "c", "match": ["claude*"], "route": "bedrock"}]}' >"$HEXIND_MODELS_FILE"
 	msg '{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"x"}]}'
 	assert_anthropic_error 404 not_found_error
 }

@@ -310,7 +310,7 @@ deepseek-reasoner family=doubao model=ep-20250410145517-rpbrz url=$BASE/doubao/v
 # doubao-deepseek-v3 goes to the V3 endpoint on doubao/v3
 doubao-deepseek-v3 family=doubao model=ep-20250410151344-fzm9z url=$BASE/doubao/v3/chat/completions fan_out_n=no
 # deepseek-chat goes to the V3 endpoint on doubao/v3
-deepseek-chat family=doubao model=ep-20250410151344-fzm9z url=$BASE/doubao/v3/chat/completions chat=native responses=translate messages=none fan_out_n=no
+deepseek-chat family=doubao model=ep-20250410151344-fzm9z url=$BASE/doubao/v3/chat/completions chat=native responses=translate messages=translate fan_out_n=no
 # an ep- endpoint id goes to doubao/v3 as sent
 ep-20250204210426-gclbn family=doubao model=ep-20250204210426-gclbn url=$BASE/doubao/v3/chat/completions
 # r1-qianfan goes to deepseek-r1 on qianfan/v3, one call per choice
@@ -324,7 +324,7 @@ o3 family=o-series route=openai model=o3 url=$BASE/chatgpt/v3/chat/completions c
 # o4-mini goes to the o-series family on chatgpt/v3
 o4-mini family=o-series model=o4-mini url=$BASE/chatgpt/v3/chat/completions
 # gpt-4o goes to the gpt family on chatgpt/v3
-gpt-4o family=gpt route=openai model=gpt-4o url=$BASE/chatgpt/v3/chat/completions chat=native responses=native messages=none fan_out_n=no
+gpt-4o family=gpt route=openai model=gpt-4o url=$BASE/chatgpt/v3/chat/completions chat=native responses=native messages=translate fan_out_n=no
 # any other name goes to the default family on chatgpt/v3 as sent
 anything-else family=default route=openai model=anything-else url=$BASE/chatgpt/v3/chat/completions responses=translate
 '
