@@ -45,3 +45,23 @@ sdk() {
 	fake_set '{"claude_error_event_after": 3}'
 	sdk stream_error
 }
+
+# Messages on the families that are not Claude, translated to their chat
+# routes: GPT, DeepSeek, Gemini and Qwen.
+TR_MODELS="gpt-4o deepseek-chat gemini qwen-max"
+
+@test "the Anthropic SDK creates and streams messages on GPT, DeepSeek, Gemini and Qwen" {
+	local m
+	for m in $TR_MODELS; do
+		sdk_case anthropic.mjs tr_create HEXIND_BASE="http://127.0.0.1:$PORT" MODEL="$m"
+		sdk_case anthropic.mjs tr_stream HEXIND_BASE="http://127.0.0.1:$PORT" MODEL="$m"
+	done
+}
+
+@test "the Anthropic SDK makes a tool round trip on GPT, DeepSeek, Gemini and Qwen" {
+	fake_set '{"chat_tools": true}'
+	local m
+	for m in $TR_MODELS; do
+		sdk_case anthropic.mjs tr_tools HEXIND_BASE="http://127.0.0.1:$PORT" MODEL="$m"
+	done
+}

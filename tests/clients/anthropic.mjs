@@ -108,6 +108,55 @@ const cases = {
     const stream = client.messages.stream({ model: 'claude', max_tokens: 64, messages: [{ role: 'user', content: 'x' }] });
     await assert.rejects(stream.finalMessage(), (e) => e instanceof Anthropic.APIError && /Overloaded/.test(e.message));
   },
+
+  // Messages on a family that is not Claude (MODEL names it), translated
+  // to its chat route.
+  async tr_create() {
+    const m = await client.messages.create({
+      model: process.env.MODEL, max_tokens: 256, system: 'Be brief.',
+      messages: [{ role: 'user', content: 'hello sdk' }],
+    });
+    assert.equal(m.type, 'message');
+    assert.equal(m.model, process.env.MODEL);
+    assert.equal(m.content[0].text, 'echo: hello sdk');
+    assert.equal(m.stop_reason, 'end_turn');
+    assert.ok(m.usage.input_tokens > 0 && m.usage.output_tokens > 0);
+  },
+
+  async tr_stream() {
+    const stream = client.messages.stream({
+      model: process.env.MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'stream sdk' }],
+    });
+    let text = '';
+    stream.on('text', (t) => { text += t; });
+    const m = await stream.finalMessage();
+    assert.equal(text, 'echo: stream sdk');
+    assert.equal(m.content[0].text, 'echo: stream sdk');
+    assert.equal(m.stop_reason, 'end_turn');
+    assert.ok(m.usage.output_tokens > 0);
+  },
+
+  // A tool_use, its tool_result sent back, and the tool message the chat
+  // route got for it.
+  async tr_tools() {
+    const messages = [{ role: 'user', content: 'weather in Paris?' }];
+    const stream = client.messages.stream({ model: process.env.MODEL, max_tokens: 256, tools: [weather], messages });
+    const m1 = await stream.finalMessage();
+    const use = m1.content.find((b) => b.type === 'tool_use');
+    assert.ok(use, JSON.stringify(m1.content));
+    assert.equal(m1.stop_reason, 'tool_use');
+    assert.equal(use.input.city, 'Paris');
+    const m2 = await client.messages.create({
+      model: process.env.MODEL, max_tokens: 256, tools: [weather],
+      messages: [...messages, { role: 'assistant', content: m1.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny, 21 C' }] }],
+    });
+    assert.equal(m2.content[0].text, 'echo: sunny, 21 C');
+    const reqs = (await (await fetch(`${process.env.FAKE_URL}/_fake/requests`)).json()).requests;
+    const up = JSON.parse(reqs.at(-1).body);
+    assert.deepEqual(up.messages.at(-1), { role: 'tool', tool_call_id: use.id, content: 'sunny, 21 C' });
+    assert.equal(up.messages.at(-2).tool_calls[0].id, use.id);
+  },
 };
 
 await runCase(cases);
