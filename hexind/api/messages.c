@@ -18,12 +18,12 @@
 #include "api/messages_chat.h"
 #include "api/messages_out.h"
 #include "api/passthrough.h"
+#include "api/xlate.h"
 #include "http/reply.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "upstream/bedrock.h"
 #include "upstream/models.h"
-#include "upstream/stream.h"
 
 
 struct msgs {
@@ -338,164 +338,88 @@ validate(yajl_val req, struct invalid *bad)
 /* --- translated, for the families that are not Claude --- */
 
 struct tr {
-	struct exchange		*c;
-	yajl_val		 req;
-	const struct resolved	*r;
-	int			 stream;
-	struct buf		 body;
-	char			 url[1024];
-	struct attempt		 h;
-	struct stream_read	 rd;
-	struct mout		 o;
-	struct answer		 sink;		/* o, as chat's reader feeds it */
-	int			 ready;
+	struct exchange	*c;
+	struct mout	 o;
+	struct answer	 sink;		/* o, as chat's reader feeds it */
+	int		 ready;		/* o set up */
 };
 
 static int
-tr_event(void *arg, const char *event, const char *data, size_t n,
-    struct hx_result *res)
+w_reset(void *arg, int stream)
 {
 	struct tr	*t = arg;
 
-	(void)event;
-	(void)data;
-	(void)n;
-	if (t->o.g == NULL || mout_begin(&t->o) == -1)
-		return -1;	/* out of memory, or the client is gone */
-	return chat_read_chunk(&t->sink, res->payload);
-}
-
-static int
-tr_stream(struct up_call *u, const char *p, size_t n)
-{
-	struct tr	*t = u->arg;
-
-	return stream_read_feed(&t->rd, p, n);
-}
-
-/* Each attempt starts afresh: nothing of a failed one reached the
- * client. */
-static void
-tr_setup(struct attempt *h, size_t i, struct up_call *u)
-{
-	struct tr	*t = h->arg;
-
-	(void)i;
-	u->url = t->url;
-	(void)up_call_header(u, "Content-Type: application/json");
-	if (t->stream)
-		(void)up_call_header(u, "Accept: text/event-stream");
-	u->post = buf_cstr(&t->body);
-	u->postlen = t->body.len;
-	u->on_stream = t->stream ? tr_stream : NULL;
-	u->arg = t;
-	if (t->ready) {
-		stream_read_free(&t->rd);
+	if (t->ready)
 		mout_free(&t->o);
-	}
-	memset(&t->rd, 0, sizeof(t->rd));
-	t->rd.fn = tr_event;
-	t->rd.arg = t;
-	stream_read_init(&t->rd);
-	if (mout_init(&t->o, t->c, t->c->model, t->stream) == -1)
-		log_error("id=%s out of memory", t->c->id);
-	mout_answer(&t->o, &t->sink);
 	t->ready = 1;
+	if (mout_init(&t->o, t->c, t->c->model, stream) == -1)
+		return -1;
+	mout_answer(&t->o, &t->sink);
+	return 0;
 }
 
 static int
-tr_started(struct attempt *h)
+w_event(void *arg, yajl_val ev)
 {
-	return ((struct tr *)h->arg)->c->stream_head;
+	struct tr	*t = arg;
+
+	if (mout_begin(&t->o) == -1)
+		return -1;	/* the client is gone */
+	return chat_read_chunk(&t->sink, ev);
 }
 
-static void
-tr_outcome(struct attempt *h, size_t i, struct hx_result *res)
+static int
+w_answer(void *arg, yajl_val answer)
 {
-	struct tr	*t = h->arg;
-	struct up_call	*u = &h->calls[i];
-
-	memset(res, 0, sizeof(*res));
-	if (!u->streamed) {
-		attempt_outcome(h, i, res);
-		return;
-	}
-	stream_read_finish(&t->rd);
-	stream_read_outcome(&t->rd, u, t->rd.done_marker || t->o.finish[0],
-	    res);
+	return chat_read_answer(&((struct tr *)arg)->sink, answer);
 }
 
-static void
-tr_run(struct tr *t)
+static int
+w_finished(void *arg)
 {
-	struct exchange	*c = t->c;
-	struct attempt	*h = &t->h;
-	struct buf	 out;
-	size_t		 bad;
+	return ((struct tr *)arg)->o.finish[0] != '\0';
+}
 
-	switch (calls_run(c, h, &bad)) {
-	case ATTEMPT_OK:
-		break;
-	case ATTEMPT_FAILED:
-		if (c->stream_head && t->o.g)
-			(void)mout_failed(&t->o, h->fail.status,
-			    h->fail.message);
-		else
-			calls_refuse(c, h);
-		return;
-	default:
-		return;
-	}
-	if (t->o.g == NULL) {
-		reply_error(c, 500, NULL, "out of memory");
-		return;
-	}
-	if (!h->calls[0].streamed && chat_read_answer(&t->sink,
-	    h->res[0].payload) == -1) {
-		if (c->stream_head)
-			(void)mout_failed(&t->o, 502, "Hexin's answer could "
-			    "not be translated");
-		else
-			reply_error(c, 502, NULL, "Hexin's answer could not "
-			    "be translated");
-		return;
-	}
-	if (t->stream) {
-		if (mout_end(&t->o) == -1)
-			(void)mout_failed(&t->o, 502, "Hexin's answer could "
-			    "not be translated");
-		return;
-	}
-	buf_init(&out, 0);
-	if (mout_object(&t->o, &out) == 0)
-		(void)reply_json(c, 200, &out);
-	else
-		reply_error(c, 500, NULL, "out of memory");
-	buf_free(&out);
+static int
+w_end(void *arg)
+{
+	return mout_end(&((struct tr *)arg)->o);
+}
+
+static int
+w_failed(void *arg, int status, const char *message)
+{
+	return mout_failed(&((struct tr *)arg)->o, status, message);
+}
+
+static int
+w_object(void *arg, struct buf *out)
+{
+	return mout_object(&((struct tr *)arg)->o, out);
 }
 
 static void
 translated(struct exchange *c, yajl_val req, const struct resolved *r)
 {
-	struct tr	 t;
-	struct invalid	 bad;
-	yajl_gen	 g;
-	int		 rc;
+	struct tr		 t;
+	struct invalid		 bad;
+	struct xlate_writer	 w = {
+		&t, w_reset, w_event, w_answer, w_finished, w_end, w_failed,
+		w_object,
+	};
+	struct buf		 body;
+	yajl_gen		 g;
+	int			 rc, stream;
 
+	stream = YAJL_IS_TRUE(json_get(req, "stream"));
 	memset(&t, 0, sizeof(t));
 	t.c = c;
-	t.req = req;
-	t.r = r;
-	t.stream = YAJL_IS_TRUE(json_get(req, "stream"));
-	buf_init(&t.body, 0);
-	snprintf(c->log_route, sizeof(c->log_route), "%s",
-	    models_route_name(r));
-	(void)models_url(c->conf, r, t.stream, t.url, sizeof(t.url));
+	buf_init(&body, 0);
 	if ((g = json_gen()) == NULL) {
 		reply_error(c, 500, NULL, "out of memory");
 		return;
 	}
-	if ((rc = messages_to_chat(g, req, r, t.stream, &bad)) != 0) {
+	if ((rc = messages_to_chat(g, req, r, stream, &bad)) != 0) {
 		yajl_gen_free(g);
 		if (rc == 400)
 			body_refuse(c, &bad);
@@ -503,24 +427,13 @@ translated(struct exchange *c, yajl_val req, const struct resolved *r)
 			reply_error(c, 500, NULL, "out of memory");
 		return;
 	}
-	if (json_take(g, &t.body) == -1 || calls_init(&t.h, c, 1) == -1) {
+	if (json_take(g, &body) == 0)
+		xlate_run(c, r, stream, &body, &w);
+	else
 		reply_error(c, 500, NULL, "out of memory");
-		goto out;
-	}
-	t.h.arg = &t;
-	t.h.setup = tr_setup;
-	t.h.outcome = tr_outcome;
-	t.h.started = tr_started;
-	if (r->family->kind == FAMILY_GATEWAY)
-		t.h.key_env = r->family->key_env;
-	tr_run(&t);
-out:
-	if (t.ready) {
-		stream_read_free(&t.rd);
+	if (t.ready)
 		mout_free(&t.o);
-	}
-	attempt_free(&t.h);
-	buf_free(&t.body);
+	buf_free(&body);
 }
 
 void

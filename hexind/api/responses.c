@@ -21,6 +21,7 @@
 #include "api/responses_chat.h"
 #include "api/responses_claude.h"
 #include "api/responses_out.h"
+#include "api/xlate.h"
 #include "http/reply.h"
 #include "lib/ids.h"
 #include "lib/json.h"
@@ -157,13 +158,10 @@ struct tr {
 	int			 bedrock;
 	int			 stream;
 	struct buf		 body;
-	char			 url[1024];
-	struct attempt		 h;
-	struct stream_read	 rd;
 	struct rout		 o;
-	struct answer		 sink;		/* o, as chat's reader feeds it */
+	struct answer		 sink;		/* o, as chat reads */
 	struct resp_claude	 cl;
-	int			 ready;		/* rd and o set up */
+	int			 ready;		/* o set up */
 };
 
 /* The upstream body: the chat request, or its Bedrock translation. 0,
@@ -218,147 +216,81 @@ tr_body(struct tr *t)
 	return rc;
 }
 
-/* One upstream event, translated into the Responses events it means. */
+/* The Responses writer as the translated call's writer: Claude's events
+ * read by responses_claude.c, a chat route's by chat_read.c. */
 static int
-tr_event(void *arg, const char *event, const char *data, size_t n,
-    struct hx_result *res)
+w_reset(void *arg, int stream)
 {
 	struct tr	*t = arg;
 
-	(void)event;
-	(void)data;
-	(void)n;
-	if (t->o.g == NULL || rout_begin(&t->o) == -1)
-		return -1;	/* out of memory, or the client is gone */
-	if (t->bedrock)
-		return responses_claude_event(&t->cl, &t->o, res->payload);
-	return chat_read_chunk(&t->sink, res->payload);
-}
-
-static int
-tr_stream(struct up_call *u, const char *p, size_t n)
-{
-	struct tr	*t = u->arg;
-
-	return stream_read_feed(&t->rd, p, n);
-}
-
-/* Each attempt starts afresh: nothing of a failed one reached the
- * client. */
-static void
-tr_setup(struct attempt *h, size_t i, struct up_call *u)
-{
-	struct tr	*t = h->arg;
-
-	(void)i;
-	u->url = t->url;
-	(void)up_call_header(u, "Content-Type: application/json");
-	if (t->stream)
-		(void)up_call_header(u, "Accept: text/event-stream");
-	u->post = buf_cstr(&t->body);
-	u->postlen = t->body.len;
-	u->on_stream = t->stream ? tr_stream : NULL;
-	u->arg = t;
-	if (t->ready) {
-		stream_read_free(&t->rd);
+	if (t->ready)
 		rout_free(&t->o);
-	}
-	memset(&t->rd, 0, sizeof(t->rd));
-	memset(&t->cl, 0, sizeof(t->cl));
-	t->rd.fn = tr_event;
-	t->rd.arg = t;
-	stream_read_init(&t->rd);
-	if (rout_init(&t->o, t->c, t->req, t->stream) == -1)
-		log_error("id=%s out of memory", t->c->id);
-	rout_answer(&t->o, &t->sink);
 	t->ready = 1;
+	memset(&t->cl, 0, sizeof(t->cl));
+	if (rout_init(&t->o, t->c, t->req, stream) == -1)
+		return -1;
+	rout_answer(&t->o, &t->sink);
+	return 0;
 }
 
 static int
-tr_started(struct attempt *h)
+w_event(void *arg, yajl_val ev)
 {
-	return ((struct tr *)h->arg)->c->stream_head;
+	struct tr	*t = arg;
+
+	if (rout_begin(&t->o) == -1)
+		return -1;	/* the client is gone */
+	if (t->bedrock)
+		return responses_claude_event(&t->cl, &t->o, ev);
+	return chat_read_chunk(&t->sink, ev);
 }
 
-static void
-tr_outcome(struct attempt *h, size_t i, struct hx_result *res)
-{
-	struct tr	*t = h->arg;
-	struct up_call	*u = &h->calls[i];
-
-	memset(res, 0, sizeof(*res));
-	if (!u->streamed) {
-		attempt_outcome(h, i, res);
-		return;
-	}
-	stream_read_finish(&t->rd);
-	stream_read_outcome(&t->rd, u, t->rd.done_marker || t->cl.stopped ||
-	    t->o.finish[0], res);
-}
-
-/* A whole answer into the writer. */
 static int
-tr_answer(struct tr *t, yajl_val answer)
+w_answer(void *arg, yajl_val answer)
 {
+	struct tr	*t = arg;
+
 	if (t->bedrock)
 		return responses_claude_answer(&t->o, answer);
 	return chat_read_answer(&t->sink, answer);
 }
 
-static void
-tr_run(struct tr *t)
+static int
+w_finished(void *arg)
 {
-	struct exchange	*c = t->c;
-	struct attempt	*h = &t->h;
-	struct buf	 out;
-	size_t		 bad;
+	struct tr	*t = arg;
 
-	switch (calls_run(c, h, &bad)) {
-	case ATTEMPT_OK:
-		break;
-	case ATTEMPT_FAILED:
-		if (c->stream_head && t->o.g)
-			(void)rout_failed(&t->o, h->fail.status,
-			    h->fail.message);
-		else
-			calls_refuse(c, h);
-		return;
-	default:
-		return;
-	}
-	if (t->o.g == NULL) {
-		reply_error(c, 500, NULL, "out of memory");
-		return;
-	}
-	if (!h->calls[0].streamed && tr_answer(t, h->res[0].payload) == -1) {
-		if (c->stream_head)
-			(void)rout_failed(&t->o, 502, "Hexin's answer could "
-			    "not be translated");
-		else
-			reply_error(c, 502, "upstream_error", "Hexin's answer "
-			    "could not be translated");
-		return;
-	}
-	if (t->stream) {
-		if (rout_end(&t->o) == -1)
-			(void)rout_failed(&t->o, 502, "Hexin's answer could "
-			    "not be translated");
-		return;
-	}
-	buf_init(&out, 0);
-	if (rout_object(&t->o, &out) == 0)
-		(void)reply_json(c, 200, &out);
-	else
-		reply_error(c, 500, NULL, "out of memory");
-	buf_free(&out);
+	return t->cl.stopped || t->o.finish[0];
+}
+
+static int
+w_end(void *arg)
+{
+	return rout_end(&((struct tr *)arg)->o);
+}
+
+static int
+w_failed(void *arg, int status, const char *message)
+{
+	return rout_failed(&((struct tr *)arg)->o, status, message);
+}
+
+static int
+w_object(void *arg, struct buf *out)
+{
+	return rout_object(&((struct tr *)arg)->o, out);
 }
 
 static void
 translated(struct exchange *c, yajl_val req, const struct resolved *r)
 {
-	struct tr	 t;
-	struct invalid	 bad;
-	int		 rc;
+	struct tr		 t;
+	struct invalid		 bad;
+	struct xlate_writer	 w = {
+		&t, w_reset, w_event, w_answer, w_finished, w_end, w_failed,
+		w_object,
+	};
+	int			 rc;
 
 	if (responses_check(req, &bad) == -1) {
 		body_refuse(c, &bad);
@@ -371,31 +303,12 @@ translated(struct exchange *c, yajl_val req, const struct resolved *r)
 	t.bedrock = r->family->kind == FAMILY_BEDROCK;
 	t.stream = YAJL_IS_TRUE(json_get(req, "stream"));
 	buf_init(&t.body, 0);
-	snprintf(c->log_route, sizeof(c->log_route), "%s",
-	    models_route_name(r));
-	(void)models_url(c->conf, r, t.stream, t.url, sizeof(t.url));
-	if ((rc = tr_body(&t)) != 0) {
-		if (rc == -1)
-			reply_error(c, 500, NULL, "out of memory");
-		goto out;
-	}
-	if (calls_init(&t.h, c, 1) == -1) {
+	if ((rc = tr_body(&t)) == 0)
+		xlate_run(c, r, t.stream, &t.body, &w);
+	else if (rc == -1)
 		reply_error(c, 500, NULL, "out of memory");
-		goto out;
-	}
-	t.h.arg = &t;
-	t.h.setup = tr_setup;
-	t.h.outcome = tr_outcome;
-	t.h.started = tr_started;
-	if (r->family->kind == FAMILY_GATEWAY)
-		t.h.key_env = r->family->key_env;
-	tr_run(&t);
-out:
-	if (t.ready) {
-		stream_read_free(&t.rd);
+	if (t.ready)
 		rout_free(&t.o);
-	}
-	attempt_free(&t.h);
 	buf_free(&t.body);
 }
 
