@@ -622,29 +622,6 @@ gen_usage(yajl_gen g, long long in, long long cread, long long cwrite,
 	    json_map_close(g) || json_map_close(g) ? -1 : 0;
 }
 
-/* The arguments of a tool call: its input as JSON text. */
-static int
-gen_arguments(yajl_gen g, yajl_val input)
-{
-	struct buf	 b;
-	yajl_gen	 ig;
-	int		 rc;
-
-	buf_init(&b, 0);
-	if ((ig = json_gen()) == NULL)
-		return -1;
-	if (input ? json_gen_value(ig, input) : json_map_open(ig) ||
-	    json_map_close(ig)) {
-		yajl_gen_free(ig);
-		return -1;
-	}
-	if (json_take(ig, &b) == -1)
-		return -1;
-	rc = json_strn(g, buf_cstr(&b), b.len);
-	buf_free(&b);
-	return rc;
-}
-
 /* An Anthropic message as an OpenAI chat.completion, as JSON text. */
 int
 claude_answer(struct buf *out, yajl_val msg, long long created)
@@ -713,7 +690,7 @@ claude_answer(struct buf *out, yajl_val msg, long long created)
 			v = json_get(b, "name");
 			if (json_kstr(g, "name", YAJL_IS_STRING(v) ?
 			    v->u.string : "") || json_str(g, "arguments") ||
-			    gen_arguments(g, json_get(b, "input")) ||
+			    json_gen_object_text(g, json_get(b, "input")) ||
 			    json_map_close(g) ||
 			    json_map_close(g))
 				goto out;

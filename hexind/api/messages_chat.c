@@ -43,32 +43,6 @@ put_key(struct mt *t, const char *k)
 	return json_str(t->g, k);
 }
 
-/* The JSON text of a value, as a string into g: a tool call's
- * arguments. */
-static int
-gen_as_text(yajl_gen g, yajl_val v)
-{
-	struct buf	 b;
-	yajl_gen	 ig;
-	int		 rc;
-
-	buf_init(&b, 0);
-	if ((ig = json_gen()) == NULL)
-		return -1;
-	if (YAJL_IS_OBJECT(v) ? json_gen_value(ig, v) : json_map_open(ig) ||
-	    json_map_close(ig)) {
-		yajl_gen_free(ig);
-		return -1;
-	}
-	if (json_take(ig, &b) == -1) {
-		buf_free(&b);
-		return -1;
-	}
-	rc = json_strn(g, b.data, b.len);
-	buf_free(&b);
-	return rc;
-}
-
 /* The system prompt: system, then each role "system" entry. */
 static int
 system_message(struct mt *t, yajl_val req)
@@ -219,7 +193,8 @@ user_turn(struct mt *t, yajl_val content, size_t i)
 		} else if (strcmp(type, "text") == 0 &&
 		    YAJL_IS_STRING(json_get(b, "text"))) {
 			if (json_map_open(g) || json_kstr(g, "type", "text") ||
-			    json_kstr(g, "text", json_get(b, "text")->u.string) ||
+			    json_kstr(g, "text",
+			    json_get(b, "text")->u.string) ||
 			    json_map_close(g))
 				return -1;
 		}
@@ -287,7 +262,7 @@ assistant_turn(struct mt *t, yajl_val content, size_t i)
 		    json_str(g, "function") || json_map_open(g) ||
 		    json_kstr(g, "name", json_get(b, "name")->u.string) ||
 		    json_str(g, "arguments") ||
-		    gen_as_text(g, json_get(b, "input")) ||
+		    json_gen_object_text(g, json_get(b, "input")) ||
 		    json_map_close(g) || json_map_close(g))
 			return -1;
 	}
@@ -344,9 +319,9 @@ tools(struct mt *t, yajl_val list)
 		v = json_get(tl, "name");
 		if ((*type && strcmp(type, "custom") != 0) ||
 		    !YAJL_IS_OBJECT(json_get(tl, "input_schema")))
-			return body_invalid(t->bad, "tools", "tools.%zu: %s%s%s "
-			    "is a server tool that this model's family cannot "
-			    "run", i, *type ? type : "a tool without an "
+			return body_invalid(t->bad, "tools",
+			    "tools.%zu: %s%s%s is a server tool that this "
+			    "model's family cannot run", i, *type ? type : "a tool without an "
 			    "input_schema", YAJL_IS_STRING(v) ? " " : "",
 			    YAJL_IS_STRING(v) ? v->u.string : "");
 		if (!YAJL_IS_STRING(v))

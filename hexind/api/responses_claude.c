@@ -35,22 +35,11 @@ static int
 tool_input(struct rout *o, int key, yajl_val input)
 {
 	struct buf	 b;
-	yajl_gen	 g;
 	int		 rc;
 
 	buf_init(&b, 0);
-	if ((g = json_gen()) == NULL)
-		return -1;
-	if (YAJL_IS_OBJECT(input) ? json_gen_value(g, input) :
-	    json_map_open(g) || json_map_close(g)) {
-		yajl_gen_free(g);
-		return -1;
-	}
-	if (json_take(g, &b) == -1) {
-		buf_free(&b);
-		return -1;
-	}
-	rc = rout_args(o, key, b.data, b.len);
+	rc = json_object_text(input, &b) == -1 ? -1 :
+	    rout_args(o, key, b.data, b.len);
 	buf_free(&b);
 	return rc;
 }

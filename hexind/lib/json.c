@@ -473,3 +473,35 @@ json_int_at(yajl_val obj, const char *key)
 
 	return YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : 0;
 }
+
+/* The JSON text of obj, appended to out; {} when obj is no object: a
+ * tool call's input as the arguments of another API. */
+int
+json_object_text(yajl_val obj, struct buf *out)
+{
+	yajl_gen	 g;
+
+	if (!YAJL_IS_OBJECT(obj))
+		return buf_adds(out, "{}");
+	if ((g = json_gen()) == NULL)
+		return -1;
+	if (json_gen_value(g, obj)) {
+		yajl_gen_free(g);
+		return -1;
+	}
+	return json_take(g, out);
+}
+
+/* The same, as a string value in g. */
+int
+json_gen_object_text(yajl_gen g, yajl_val obj)
+{
+	struct buf	 b;
+	int		 rc;
+
+	buf_init(&b, 0);
+	rc = json_object_text(obj, &b) == -1 ||
+	    json_strn(g, b.data, b.len) ? -1 : 0;
+	buf_free(&b);
+	return rc;
+}

@@ -51,5 +51,7 @@ const char *json_type_name(yajl_val);
 int	json_gen_value(yajl_gen, yajl_val);
 yajl_val json_get(yajl_val, const char *);
 long long json_int_at(yajl_val, const char *);
+int	json_object_text(yajl_val, struct buf *);
+int	json_gen_object_text(yajl_gen, yajl_val);
 
 #endif
