@@ -65,3 +65,10 @@ TR_MODELS="gpt-4o deepseek-chat gemini qwen-max"
 		sdk_case anthropic.mjs tr_tools HEXIND_BASE="http://127.0.0.1:$PORT" MODEL="$m"
 	done
 }
+
+@test "the Anthropic SDK counts tokens on Claude and the other families, with no upstream call" {
+	local m
+	for m in claude-sonnet-4-5 $TR_MODELS; do
+		sdk_case anthropic.mjs count_tokens HEXIND_BASE="http://127.0.0.1:$PORT" MODEL="$m"
+	done
+}

@@ -158,3 +158,41 @@ assert events[-1][1]["error"]["type"] == "api_error"'
 	msg '{"model":"gpt-4o","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"hi"}]}'
 	assert_anthropic_error 502 api_error
 }
+
+# --- count_tokens ---
+
+# count BODY: count_tokens for BODY; its input_tokens in $N.
+count() {
+	post /v1/messages/count_tokens "$1" 'anthropic-version: 2023-06-01'
+	assert_status 200
+	N=$(json 'j["input_tokens"]')
+}
+
+@test "count_tokens estimates system, messages, tools and images for any model, with no upstream call" {
+	local m base
+	for m in gpt-4o claude-sonnet-4-5 deepseek-chat; do
+		count '{"model":"'"$m"'","messages":[{"role":"user","content":"hello, world"}]}'
+		[ "$(json 'sorted(j)')" = "['input_tokens']" ]
+		base=$N
+		[ "$base" -gt 2 ]
+		count '{"model":"'"$m"'","system":"You are a careful assistant who answers briefly.","messages":[{"role":"user","content":"hello, world"}]}'
+		[ "$N" -gt "$base" ]
+		count '{"model":"'"$m"'","tools":[{"name":"get_weather","description":"The weather of a city","input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}],"messages":[{"role":"user","content":"hello, world"}]}'
+		[ "$N" -gt $((base + 10)) ]
+		count '{"model":"'"$m"'","messages":[{"role":"user","content":[{"type":"text","text":"hello, world"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}]}]}'
+		[ "$N" -eq $((base + 1600)) ]
+	done
+	verify_as chat 'assert allreqs == [], allreqs'
+	grep -q 'path=/v1/messages/count_tokens status=200 model=gpt-4o route=count_tokens upstream=- ' "$ERR"
+}
+
+@test "count_tokens grows with the text, in English, Chinese and code alike" {
+	count '{"model":"gpt-4o","messages":[{"role":"user","content":"The quick brown fox jumps over the lazy dog."}]}'
+	local en=$N
+	count '{"model":"gpt-4o","messages":[{"role":"user","content":"The quick brown fox jumps over the lazy dog. The quick brown fox jumps over the lazy dog."}]}'
+	[ "$N" -gt "$en" ]
+	count '{"model":"gpt-4o","messages":[{"role":"user","content":"今天天气很好，我们去公园散步吧。"}]}'
+	[ "$N" -gt 10 ]
+	count '{"model":"gpt-4o","messages":[{"role":"user","content":"int main(void) {\n\treturn 0;\n}"}]}'
+	[ "$N" -gt 8 ]
+}

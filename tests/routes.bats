@@ -37,10 +37,10 @@ load helpers
 	[ -z "$(body)" ]
 }
 
-@test "count_tokens answers 501 in the Anthropic shape, saying the backend has none" {
-	send $'POST /v1/messages/count_tokens HTTP/1.0\r\nx-api-key: '"$KEY"$'\r\nContent-Length: 2\r\n\r\n{}'
-	assert_anthropic_error 501 api_error
-	json "j['error']['message']" | grep -q 'no token counting'
+@test "count_tokens without messages answers 400 in the Anthropic shape" {
+	send $'POST /v1/messages/count_tokens HTTP/1.0\r\nx-api-key: '"$KEY"$'\r\nContent-Length: 18\r\n\r\n{"model":"gpt-4o"}'
+	assert_anthropic_error 400 invalid_request_error
+	json "j['error']['message']" | grep -q 'messages'
 }
 
 @test "errors under /v1/messages speak Anthropic, also before auth" {

@@ -22,6 +22,7 @@
 #include "http/reply.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/tokens.h"
 #include "upstream/bedrock.h"
 #include "upstream/models.h"
 
@@ -505,10 +506,112 @@ out_tbl:
 	yajl_tree_free(req);
 }
 
-/* Hexin's Bedrock routes count no tokens; say so in Anthropic's shape. */
+/* --- count_tokens --- */
+
+#define COUNT_IMAGE	1600	/* an image or a document, whole */
+#define COUNT_MESSAGE	3	/* a message's own framing */
+#define COUNT_TOOL	5	/* a tool's */
+
+static long long
+count_text(yajl_val v)
+{
+	return YAJL_IS_STRING(v) ? tokens_estimate(v->u.string,
+	    strlen(v->u.string)) : 0;
+}
+
+static long long
+count_json(yajl_val v)
+{
+	struct buf	 b;
+	long long	 n = 0;
+
+	buf_init(&b, 0);
+	if (v && json_object_text(v, &b) == 0)
+		n = tokens_estimate(b.data, b.len);
+	buf_free(&b);
+	return n;
+}
+
+/* A content: a string, or blocks of any kind. */
+static long long
+count_content(yajl_val content)
+{
+	yajl_val	 b, type;
+	long long	 n = 0;
+	size_t		 i;
+
+	if (YAJL_IS_STRING(content))
+		return count_text(content);
+	for (i = 0; YAJL_IS_ARRAY(content) && i < content->u.array.len; i++) {
+		b = content->u.array.values[i];
+		type = json_get(b, "type");
+		if (!YAJL_IS_STRING(type))
+			continue;
+		if (strcmp(type->u.string, "image") == 0 ||
+		    strcmp(type->u.string, "document") == 0)
+			n = json_sum(n, COUNT_IMAGE);
+		else if (strcmp(type->u.string, "tool_use") == 0)
+			n = json_sum(n, json_sum(count_text(json_get(b,
+			    "name")), count_json(json_get(b, "input"))));
+		else if (strcmp(type->u.string, "tool_result") == 0)
+			n = json_sum(n, json_sum(COUNT_MESSAGE,
+			    count_content(json_get(b, "content"))));
+		else if (strcmp(type->u.string, "thinking") == 0)
+			n = json_sum(n, count_text(json_get(b, "thinking")));
+		else
+			n = json_sum(n, count_text(json_get(b, "text")));
+	}
+	return n;
+}
+
+/* POST /v1/messages/count_tokens for every model, answered here with
+ * no upstream call: an estimate (lib/tokens.c) of the system prompt,
+ * the messages, the tool definitions and a fixed count for each image,
+ * with a few tokens of framing for each message and tool. */
 void
 api_count_tokens(struct exchange *c)
 {
-	reply_error(c, 501, NULL, "count_tokens is not offered: Hexin's "
-	    "Bedrock routes have no token counting endpoint");
+	yajl_val	 req, msgs, tools, t, v;
+	struct invalid	 why;
+	struct buf	 out;
+	long long	 n = COUNT_MESSAGE;
+	size_t		 i;
+
+	if ((req = body_json(c)) == NULL)
+		return;
+	v = json_get(req, "model");
+	msgs = json_get(req, "messages");
+	why.message[0] = '\0';
+	if (!YAJL_IS_STRING(v) || v->u.string[0] == '\0')
+		(void)body_invalid(&why, NULL, "model: Field required (a "
+		    "non-empty string)");
+	else if (!YAJL_IS_ARRAY(msgs) || msgs->u.array.len == 0)
+		(void)body_invalid(&why, NULL, "messages: Field required (a "
+		    "non-empty array)");
+	if (why.message[0]) {
+		body_refuse(c, &why);
+		yajl_tree_free(req);
+		return;
+	}
+	snprintf(c->model, sizeof(c->model), "%s", v->u.string);
+	snprintf(c->log_route, sizeof(c->log_route), "count_tokens");
+	n = json_sum(n, count_content(json_get(req, "system")));
+	for (i = 0; i < msgs->u.array.len; i++)
+		n = json_sum(n, json_sum(COUNT_MESSAGE, count_content(
+		    json_get(msgs->u.array.values[i], "content"))));
+	tools = json_get(req, "tools");
+	for (i = 0; YAJL_IS_ARRAY(tools) && i < tools->u.array.len; i++) {
+		t = tools->u.array.values[i];
+		n = json_sum(n, json_sum(COUNT_TOOL, json_sum(json_sum(
+		    count_text(json_get(t, "name")), count_text(json_get(t,
+		    "description"))), count_json(json_get(t,
+		    "input_schema")))));
+	}
+	buf_init(&out, 0);
+	if (buf_printf(&out, "{\"input_tokens\":%lld}", n) == 0)
+		(void)reply_json(c, 200, &out);
+	else
+		reply_error(c, 500, NULL, "out of memory");
+	buf_free(&out);
+	yajl_tree_free(req);
 }

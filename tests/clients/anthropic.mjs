@@ -157,6 +157,22 @@ const cases = {
     assert.deepEqual(up.messages.at(-1), { role: 'tool', tool_call_id: use.id, content: 'sunny, 21 C' });
     assert.equal(up.messages.at(-2).tool_calls[0].id, use.id);
   },
+
+  // count_tokens, answered by hexind for any model with no upstream call.
+  async count_tokens() {
+    const before = (await (await fetch(`${process.env.FAKE_URL}/_fake/requests`)).json()).requests.length;
+    const small = await client.messages.countTokens({
+      model: process.env.MODEL, messages: [{ role: 'user', content: 'hello, world' }],
+    });
+    const big = await client.messages.countTokens({
+      model: process.env.MODEL, system: 'Be brief.', tools: [weather],
+      messages: [{ role: 'user', content: 'hello, world' }],
+    });
+    assert.ok(small.input_tokens > 0, JSON.stringify(small));
+    assert.ok(big.input_tokens > small.input_tokens, JSON.stringify(big));
+    const after = (await (await fetch(`${process.env.FAKE_URL}/_fake/requests`)).json()).requests.length;
+    assert.equal(after, before);
+  },
 };
 
 await runCase(cases);

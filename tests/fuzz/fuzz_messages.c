@@ -2,7 +2,8 @@
  * first byte picks what the rest is:
  *
  *   0  a Messages request, translated to chat (with a family's renames
- *      and drops, and a route that takes a reasoning effort);
+ *      and drops, and a route that takes a reasoning effort), and the
+ *      bytes as count_tokens' text;
  *   1  a chat route's stream, read as messages.c reads it, into the
  *      Messages writer (events written to /dev/null through a tap);
  *   2  a whole chat answer, into the whole message.
@@ -18,6 +19,7 @@
 #include "api/messages_chat.h"
 #include "api/messages_out.h"
 #include "lib/json.h"
+#include "lib/tokens.h"
 #include "upstream/hexin.h"
 #include "upstream/stream.h"
 
@@ -85,6 +87,10 @@ request_case(const char *p, size_t n)
 	yajl_gen		 g;
 	int			 rc, stream;
 
+	/* count_tokens' estimate: whatever the bytes, at most one token a
+	 * byte, and one more for the rounding */
+	FUZZ_CHECK(tokens_estimate(p, n) >= 0 &&
+	    tokens_estimate(p, n) <= (long long)n + 1);
 	if ((req = json_parse(p, n, err, sizeof(err))) == NULL)
 		return;
 	rules = json_parse(rules_json, sizeof(rules_json) - 1, err,
