@@ -58,6 +58,32 @@ print(eval(sys.argv[1]))' "$1"
 	[ "$(upstream "j['anthropic_beta']")" = "['interleaved-thinking-2025-05-14', 'output-128k-2025-02-19']" ]
 }
 
+@test "anthropic-beta flags and body fields Bedrock does not take are left out, by the allow-list" {
+	export HEXIND_LOG_LEVEL=debug
+	msg '{"model":"claude","max_tokens":64,"metadata":{"user_id":"u"},"service_tier":"auto","messages":[{"role":"user","content":"x"}]}' \
+	    'anthropic-beta: claude-code-20250219, interleaved-thinking-2025-05-14,oauth-2025-04-20'
+	assert_status 200
+	[ "$(upstream "j['anthropic_beta']")" = "['interleaved-thinking-2025-05-14']" ]
+	[ "$(upstream "('metadata' in j, 'service_tier' in j, j['max_tokens'])")" = "(False, False, 64)" ]
+	grep -q 'anthropic-beta claude-code-20250219 left out' "$ERR"
+	grep -q 'field metadata left out' "$ERR"
+	msg '{"model":"claude","max_tokens":64,"messages":[{"role":"user","content":"x"}]}' 'anthropic-beta: claude-code-20250219'
+	assert_status 200
+	[ "$(upstream "'anthropic_beta' in j")" = False ]
+}
+
+@test "HEXIND_MODELS_FILE overrides the Bedrock allow-lists" {
+	export HEXIND_MODELS_FILE=$BATS_TEST_TMPDIR/models.json
+	echo '{"bedrock": {"betas": ["claude-code-20250219"], "fields": ["max_tokens", "messages", "metadata"]}}' >"$HEXIND_MODELS_FILE"
+	msg '{"model":"claude","max_tokens":64,"metadata":{"user_id":"u"},"temperature":0.5,"messages":[{"role":"user","content":"x"}]}' \
+	    'anthropic-beta: claude-code-20250219, interleaved-thinking-2025-05-14'
+	assert_status 200
+	[ "$(upstream "(j['anthropic_beta'], j['metadata'], 'temperature' in j)")" = "(['claude-code-20250219'], {'user_id': 'u'}, False)" ]
+	echo '{"bedrock": {"betas": "all"}}' >"$HEXIND_MODELS_FILE"
+	msg '{"model":"claude","max_tokens":64,"messages":[{"role":"user","content":"x"}]}'
+	assert_anthropic_error 500 api_error
+}
+
 @test "a stream is reframed as event and data lines, ending with message_stop" {
 	msg '{"model":"claude","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"stream"}]}'
 	assert_status 200

@@ -29,6 +29,7 @@
 
 struct msgs {
 	struct exchange	*c;
+	const struct models *tbl;	/* the Bedrock allow-lists */
 	struct attempt	 h;
 	struct passthrough pass;
 	struct resolved	 r;
@@ -136,24 +137,35 @@ gen_messages_folded(yajl_gen g, yajl_val msgs, const char *sys)
 }
 
 /* anthropic-beta: a, b -> "anthropic_beta": ["a", "b"] */
+/* The flags of anthropic-beta Bedrock takes (the model table's
+ * allow-list), as the body's anthropic_beta; the others are dropped and
+ * logged at debug, and no list goes when none is left. */
 static int
-gen_beta(yajl_gen g, const char *beta)
+gen_beta(struct msgs *m, yajl_gen g, const char *beta)
 {
-	const char	*p = beta, *e;
+	const char	*p, *e;
 	size_t		 n;
+	int		 kept = 0;
 
-	if (json_str(g, "anthropic_beta") || json_array_open(g))
-		return -1;
-	while (*p) {
+	for (p = beta; *p; p += n) {
 		p += strspn(p, " \t,");
 		n = strcspn(p, ",");
 		for (e = p + n; e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
 			;
-		if (e > p && json_strn(g, p, (size_t)(e - p)))
+		if (e == p)
+			continue;
+		if (!models_allowed(m->tbl->bedrock_betas, p,
+		    (size_t)(e - p))) {
+			log_debug("id=%s anthropic-beta %.*s left out: not on "
+			    "the Bedrock allow-list", m->c->id, (int)(e - p),
+			    p);
+			continue;
+		}
+		if ((kept++ == 0 && (json_str(g, "anthropic_beta") ||
+		    json_array_open(g))) || json_strn(g, p, (size_t)(e - p)))
 			return -1;
-		p += n;
 	}
-	return json_array_close(g) == 0 ? 0 : -1;
+	return kept && json_array_close(g) ? -1 : 0;
 }
 
 static int
@@ -184,6 +196,11 @@ body_build(struct msgs *m)
 		    (beta && !strcmp(k, "anthropic_beta")) ||
 		    (fold && !strcmp(k, "system")))
 			continue;
+		if (!models_allowed(m->tbl->bedrock_fields, k, strlen(k))) {
+			log_debug("id=%s field %s left out: not on the "
+			    "Bedrock allow-list", m->c->id, k);
+			continue;
+		}
 		/* Bedrock refuses temperature with top_p: keep temperature */
 		if (!strcmp(k, "top_p") && json_get(req, "temperature"))
 			continue;
@@ -199,7 +216,7 @@ body_build(struct msgs *m)
 		}
 		rc = json_str(g, k) || json_gen_value(g, v);
 	}
-	if (rc == 0 && beta && gen_beta(g, beta))
+	if (rc == 0 && beta && gen_beta(m, g, beta))
 		rc = -1;
 	if (rc == 0 && json_map_close(g) == 0) {
 		buf_free(&sys);
@@ -467,6 +484,7 @@ api_messages(struct exchange *c)
 		goto out_tbl;
 	}
 	m->c = c;
+	m->tbl = &tbl;
 	m->req = req;
 	m->pass.c = c;
 	m->pass.terminal = stream_end_bedrock;

@@ -52,6 +52,11 @@ static const struct key model_keys[] = {
 
 static const struct key top_keys[] = {
 	{ "replace", T_BOOL }, { "models", T_ARR }, { "families", T_ARR },
+	{ "bedrock", T_OBJ },
+};
+
+static const struct key bedrock_keys[] = {
+	{ "betas", T_STRARR }, { "fields", T_STRARR },
 };
 
 static const char *const route_names[] = { "openai", "bedrock", "gateway" };
@@ -445,11 +450,44 @@ tree_parse(const char *json, size_t n, const char *source, char *err,
 		return NULL;
 	}
 	if (keys_check(root, top_keys, NKEYS(top_keys), source, err,
-	    errsz) == -1) {
+	    errsz) == -1 || (json_get(root, "bedrock") &&
+	    keys_check(json_get(root, "bedrock"), bedrock_keys,
+	    NKEYS(bedrock_keys), "bedrock", err, errsz) == -1)) {
 		yajl_tree_free(root);
 		return NULL;
 	}
 	return root;
+}
+
+/* The Bedrock allow-lists: each the file's, else the built-in one. */
+static void
+allow_lists(struct models *m, yajl_val file, yajl_val builtin)
+{
+	yajl_val	 f = json_get(file, "bedrock");
+	yajl_val	 b = json_get(builtin, "bedrock");
+
+	m->bedrock_betas = json_get(f, "betas") ? json_get(f, "betas") :
+	    json_get(b, "betas");
+	m->bedrock_fields = json_get(f, "fields") ? json_get(f, "fields") :
+	    json_get(b, "fields");
+}
+
+/* Whether s is in the allow-list list; everything is when there is
+ * none. */
+int
+models_allowed(yajl_val list, const char *s, size_t n)
+{
+	yajl_val	 v;
+	size_t		 i;
+
+	if (!YAJL_IS_ARRAY(list))
+		return 1;
+	for (i = 0; i < list->u.array.len; i++) {
+		v = list->u.array.values[i];
+		if (strlen(v->u.string) == n && strncmp(v->u.string, s, n) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Loads the built-in table, then HEXIND_MODELS_FILE over it: the file's
@@ -518,6 +556,7 @@ models_load(const struct conf *c, struct models *m, char *err, size_t errsz)
 		}
 		free(fm);
 	}
+	allow_lists(m, file, builtin);
 	return 0;
 fail:
 	models_free(m);

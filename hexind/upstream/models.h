@@ -50,6 +50,9 @@ struct models {
 	size_t		 nmodels;
 	struct family	*families;
 	size_t		 nfamilies;
+	yajl_val	 bedrock_betas;		/* anthropic-beta flags Bedrock
+						   takes, or NULL: any */
+	yajl_val	 bedrock_fields;	/* Messages body fields */
 	yajl_val	 trees[2];
 };
 
@@ -64,6 +67,7 @@ int	models_url(const struct conf *, const struct resolved *, int stream,
 	    char *url, size_t n);
 const char *models_route_name(const struct resolved *);
 const char *models_field(const struct family *, const char *key);
+int	models_allowed(yajl_val list, const char *, size_t);
 const char *family_kind_name(enum family_kind);
 int	glob_match(const char *pat, const char *s);
 
