@@ -161,7 +161,8 @@ tests/clients/node_modules: tests/clients/package.json tests/clients/package-loc
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The real agent programs (the Codex CLI), pinned by their lockfile.
+# The real agent programs (the Codex CLI, Claude Code), pinned by their
+# lockfile.
 tests/agents/node_modules: tests/agents/package.json tests/agents/package-lock.json
 	cd tests/agents && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
