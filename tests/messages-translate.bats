@@ -196,3 +196,14 @@ count() {
 	count '{"model":"gpt-4o","messages":[{"role":"user","content":"int main(void) {\n\treturn 0;\n}"}]}'
 	[ "$N" -gt 8 ]
 }
+
+@test "a max_tokens 1 probe answers 200 with stop_reason max_tokens, streamed or not" {
+	msg '{"model":"gpt-4o","max_tokens":1,"messages":[{"role":"user","content":"quota"}]}'
+	[ "$status" -eq 0 ]
+	chat_verify '
+assert up["max_completion_tokens"] == 1
+assert status == 200 and js["stop_reason"] == "max_tokens", js'
+	msg '{"model":"deepseek-chat","max_tokens":1,"stream":true,"messages":[{"role":"user","content":"quota"}]}'
+	chat_verify "$STREAM_OK"'
+assert last["delta"]["stop_reason"] == "max_tokens", last'
+}

@@ -459,3 +459,14 @@ assert types[-1] == "response.failed" and "response.completed" not in types'
 	wait_for grep -q 'status=499' "$BATS_TEST_TMPDIR/activate.err"
 	wait_for bash -c '! pgrep -f "^$1 --env-file $2"' _ "$HEXIND" "$envf"
 }
+
+@test "a chat answer cut at max_output_tokens is incomplete, streamed or not" {
+	resp '{"model":"deepseek-chat","input":"hi","max_output_tokens":1}'
+	[ "$status" -eq 0 ]
+	chat_verify '
+assert up["max_tokens"] == 1
+assert js["status"] == "incomplete" and js["incomplete_details"] == {"reason": "max_output_tokens"}, js'
+	resp '{"model":"gemini","input":"hi","max_output_tokens":1,"stream":true}'
+	chat_verify "$STREAM_OK"'
+assert types[-1] == "response.incomplete" and final["incomplete_details"]["reason"] == "max_output_tokens"'
+}
