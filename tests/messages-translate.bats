@@ -207,3 +207,18 @@ assert status == 200 and js["stop_reason"] == "max_tokens", js'
 	chat_verify "$STREAM_OK"'
 assert last["delta"]["stop_reason"] == "max_tokens", last'
 }
+
+@test "a route that names the stop sequence it met gives stop_reason stop_sequence with the sequence" {
+	fake_set '{"chat_stop_reason": "END"}'
+	msg '{"model":"qwen-max","max_tokens":50,"stop_sequences":["END"],"messages":[{"role":"user","content":"hi"}]}'
+	[ "$status" -eq 0 ]
+	chat_verify '
+assert up["stop"] == ["END"]
+assert (js["stop_reason"], js["stop_sequence"]) == ("stop_sequence", "END"), js'
+	msg '{"model":"qwen-max","max_tokens":50,"stop_sequences":["END"],"stream":true,"messages":[{"role":"user","content":"hi"}]}'
+	chat_verify "$STREAM_OK"'
+assert (last["delta"]["stop_reason"], last["delta"]["stop_sequence"]) == ("stop_sequence", "END"), last'
+	fake_set '{"chat_stop_reason": null}'
+	msg '{"model":"qwen-max","max_tokens":50,"stop_sequences":["END"],"messages":[{"role":"user","content":"hi"}]}'
+	chat_verify 'assert (js["stop_reason"], js["stop_sequence"]) == ("end_turn", None), js'
+}

@@ -16,6 +16,9 @@ struct answer {
 	int	(*has_call)(void *, int key, const char *call_id);
 	int	(*args)(void *, int key, const char *, size_t);
 	void	(*stop)(void *, const char *finish_reason);
+	/* the stop sequence that ended it, where the route names it; NULL
+	 * for a writer that has no use for it */
+	void	(*stop_sequence)(void *, const char *);
 	void	(*usage)(void *, long long in, long long cached,
 		    long long out, long long reasoning);
 };

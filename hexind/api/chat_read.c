@@ -115,7 +115,7 @@ message(const struct answer *a, yajl_val m)
 static int
 choice(const struct answer *a, yajl_val obj, const char *field)
 {
-	yajl_val	 choices = json_get(obj, "choices"), c, fin;
+	yajl_val	 choices = json_get(obj, "choices"), c, fin, v;
 
 	usage(a, json_get(obj, "usage"));
 	if (!YAJL_IS_ARRAY(choices) || choices->u.array.len == 0)
@@ -126,6 +126,12 @@ choice(const struct answer *a, yajl_val obj, const char *field)
 	fin = json_get(c, "finish_reason");
 	if (YAJL_IS_STRING(fin))
 		a->stop(a->arg, fin->u.string);
+	/* a route that names the stop sequence it met (vLLM's stop_reason
+	 * beside a finish_reason of stop) */
+	v = json_get(c, "stop_reason");
+	if (YAJL_IS_STRING(v) && YAJL_IS_STRING(fin) &&
+	    strcmp(fin->u.string, "stop") == 0 && a->stop_sequence)
+		a->stop_sequence(a->arg, v->u.string);
 	return 0;
 }
 

@@ -45,6 +45,7 @@ mout_free(struct mout *o)
 	for (i = 0; i < o->nblocks; i++)
 		buf_free(&o->blocks[i].text);
 	free(o->blocks);
+	free(o->stop_seq);
 	if (o->g)
 		yajl_gen_free(o->g);
 	memset(o, 0, sizeof(*o));
@@ -55,6 +56,8 @@ stop_reason(const struct mout *o)
 {
 	size_t	 i;
 
+	if (o->stop_seq)
+		return "stop_sequence";
 	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
 		if (strcmp(o->finish, stops[i].chat) == 0)
 			return stops[i].anthropic;
@@ -170,7 +173,8 @@ gen_message(struct mout *o, int whole)
 			return -1;
 	if (json_array_close(g) || (whole ? json_kstr(g, "stop_reason",
 	    stop_reason(o)) : json_knull(g, "stop_reason")) ||
-	    json_knull(g, "stop_sequence"))
+	    (whole && o->stop_seq ? json_kstr(g, "stop_sequence",
+	    o->stop_seq) : json_knull(g, "stop_sequence")))
 		return -1;
 	return gen_usage(o) || json_map_close(g) ? -1 : 0;
 }
@@ -314,7 +318,8 @@ mout_end(struct mout *o)
 	o->ended = 1;
 	return ev_open(o, "message_delta") || json_str(g, "delta") ||
 	    json_map_open(g) || json_kstr(g, "stop_reason", stop_reason(o)) ||
-	    json_knull(g, "stop_sequence") || json_map_close(g) ||
+	    (o->stop_seq ? json_kstr(g, "stop_sequence", o->stop_seq) :
+	    json_knull(g, "stop_sequence")) || json_map_close(g) ||
 	    gen_usage(o) || ev_send(o, "message_delta") ||
 	    ev_open(o, "message_stop") || ev_send(o, "message_stop") ? -1 : 0;
 }
@@ -416,6 +421,15 @@ a_stop(void *arg, const char *finish_reason)
 }
 
 static void
+a_stop_sequence(void *arg, const char *seq)
+{
+	struct mout	*o = arg;
+
+	free(o->stop_seq);
+	o->stop_seq = strdup(seq);	/* NULL when out of memory: end_turn */
+}
+
+static void
 a_usage(void *arg, long long in, long long cached, long long out,
     long long reasoning)
 {
@@ -437,5 +451,6 @@ mout_answer(struct mout *o, struct answer *a)
 	a->has_call = a_has_call;
 	a->args = a_args;
 	a->stop = a_stop;
+	a->stop_sequence = a_stop_sequence;
 	a->usage = a_usage;
 }

@@ -37,6 +37,7 @@ struct mout {
 	struct mout_block *blocks;
 	size_t		 nblocks, cap;
 	char		 finish[32];	/* the upstream's, in chat's words */
+	char		 *stop_seq;	/* the stop sequence it met, or NULL */
 	long long	 in, cached, out;
 };
 

@@ -745,5 +745,6 @@ rout_answer(struct rout *o, struct answer *a)
 	a->has_call = a_has_call;
 	a->args = a_args;
 	a->stop = a_stop;
+	a->stop_sequence = NULL;	/* a Response does not say it */
 	a->usage = a_usage;
 }
