@@ -38,15 +38,7 @@ emit(struct chat *ch, const char *p, size_t n)
 int
 chat_emit_gen(struct chat *ch)
 {
-	const unsigned char	*p;
-	size_t			 n;
-	int			 rc = -1;
-
-	if (json_buf(ch->g, &p, &n) == 0)
-		rc = emit(ch, (const char *)p, n);
-	yajl_gen_clear(ch->g);
-	yajl_gen_reset(ch->g, NULL);
-	return rc;
+	return reply_gen_event(ch->c, NULL, ch->g);
 }
 
 /* The error event the SDKs raise: a chunk with an "error" object. */

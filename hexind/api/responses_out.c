@@ -65,15 +65,11 @@ ev_open(struct rout *o, const char *type)
 static int
 ev_send(struct rout *o, const char *type)
 {
-	const unsigned char	*p;
-	size_t			 n;
-	int			 rc = -1;
-
-	if (json_map_close(o->g) == 0 && json_buf(o->g, &p, &n) == 0)
-		rc = reply_event(o->c, type, (const char *)p, n);
+	if (json_map_close(o->g) == 0)
+		return reply_gen_event(o->c, type, o->g);
 	yajl_gen_clear(o->g);
 	yajl_gen_reset(o->g, NULL);
-	return rc;
+	return -1;
 }
 
 /* An item's place fields: item_id and output_index. */

@@ -239,6 +239,22 @@ out:
 	return rc;
 }
 
+/* What the generator g holds, sent as one event (reply_event), and g
+ * cleared for the next, sent or not. */
+int
+reply_gen_event(struct exchange *c, const char *event, yajl_gen g)
+{
+	const unsigned char	*p;
+	size_t			 n;
+	int			 rc = -1;
+
+	if (json_buf(g, &p, &n) == 0)
+		rc = reply_event(c, event, (const char *)p, n);
+	yajl_gen_clear(g);
+	yajl_gen_reset(g, NULL);
+	return rc;
+}
+
 /* The same, for a body the tap does not read: the caller closes the
  * tap before the last piece. */
 int

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "http/exchange.h"
 
 int	reply_head(struct exchange *, int status, const char *ctype,
@@ -17,6 +19,7 @@ int	reply_write(struct exchange *, const char *, size_t);
 int	reply_stream_head(struct exchange *);
 int	reply_event(struct exchange *, const char *event, const char *data,
 	    size_t n);
+int	reply_gen_event(struct exchange *, const char *event, yajl_gen);
 int	reply_body(struct exchange *, const char *, size_t);
 int	reply_end(struct exchange *);
 int	reply_error(struct exchange *, int status, const char *code,
