@@ -248,23 +248,46 @@ env_file() {
 	chmod 600 "$1"
 }
 
-# start_fake [ARGS...]: starts tests/fake-hexin on a free port and points
-# hexind at it (HITHINK_* and a fresh HEXIND_CACHE_DIR); sets FAKE_PORT
-# and FAKE (its base URL).
+# start_fake [ARGS...]: points hexind at a fake Hexin (HITHINK_* and a
+# fresh HEXIND_CACHE_DIR); sets FAKE_PORT and FAKE (its base URL). With
+# ARGS, a fake of the test's own is started; without, the test file's
+# shared fake, started by its first test, is reset to its defaults: a
+# fake's start is a good part of a short test's time.
 start_fake() {
-	local dir=$BATS_TEST_TMPDIR/fake
+	local dir=$BATS_TEST_TMPDIR/fake err=$BATS_TEST_TMPDIR/fake.err
+	if [ $# -eq 0 ]; then
+		dir=$BATS_FILE_TMPDIR/fake
+		err=$dir/err
+		if [ -s "$dir/port" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+			_fake_env "$dir"
+			curl -sS -f -X POST "$FAKE/_fake/reset" >/dev/null
+			return
+		fi
+	fi
 	mkdir -p "$dir"
 	rm -f "$dir/port" "$dir/pid"	# a fake started before in this test
-	"$PY" "$ROOT/tests/fake-hexin" --port 0 --port-file "$dir/port" \
-	    --pid-file "$dir/pid" --quiet "$@" 2>>"$BATS_TEST_TMPDIR/fake.err" &
-	PIDS+=($!)
+	# fd 3 closed, or bats would wait for a shared fake at the end
+	"$PY" -S "$ROOT/tests/fake-hexin" --port 0 --port-file "$dir/port" \
+	    --pid-file "$dir/pid" --quiet "$@" 2>>"$err" 3>&- &
+	if [ $# -gt 0 ]; then PIDS+=($!); fi
 	wait_for test -s "$dir/port"
-	FAKE_PORT=$(cat "$dir/port")
+	_fake_env "$dir"
+}
+_fake_env() {
+	FAKE_PORT=$(cat "$1/port")
 	FAKE=http://127.0.0.1:$FAKE_PORT
 	export HITHINK_APP_ID=demo-app HITHINK_APP_SECRET=demo-secret
 	export HITHINK_APP_URL=$FAKE/vtuber/auth/api/oauth/v1/login
 	export HITHINK_BASE_URL=$FAKE/vtuber/ai_access
 	export HEXIND_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+}
+
+# The shared fake ends with its test file.
+teardown_file() {
+	local pid
+	pid=$(cat "$BATS_FILE_TMPDIR/fake/pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || true
+	wait_gone "$pid"
 }
 
 # fake_streams EXPR: evaluates EXPR over the fake's stream records (s),
