@@ -1,6 +1,15 @@
 /* Client keys come from HEXIND_API_KEYS and HEXIND_API_KEYS_FILE, read
  * only when a request needs them. Comparison takes the same time whatever
- * the keys hold: it depends only on the length of what the client sent. */
+ * the keys hold: it depends only on the length of what the client sent.
+ *
+ * The file has one key a line, then optional attributes separated by
+ * blanks, and # comments:
+ *
+ *	sk-team-alice-7f3a   name=alice models=gpt-*,claude-* rpm=60 tpd=2000000
+ *	sk-legacy-key
+ *
+ * An entry it cannot take refuses every request (500, the line named in
+ * the log) rather than serve a key without the limits meant for it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,9 +19,12 @@
 
 #include "auth.h"
 #include "lib/buf.h"
+#include "lib/limits.h"
 #include "lib/log.h"
+#include "lib/sha256.h"
 
 #define KEYS_FILE_MAX	(1024 * 1024)
+#define TPD_MAX		999999999999999LL
 
 struct presented {
 	const char	*key[2];
@@ -31,98 +43,225 @@ ct_equal(const char *a, size_t alen, const char *b, size_t blen)
 	return (d == 0) & (alen == blen);
 }
 
-/* Checks one configured key (p, n) against what the client presented. */
-static unsigned
-key_try(const struct presented *pr, const char *p, size_t n)
+#define BLANK(ch)	((ch) == ' ' || (ch) == '\t' || (ch) == '\r')
+
+/* What a scan of the configured keys found. */
+struct scan {
+	const struct presented	*pr;
+	struct client_key	*who;	/* the matching entry's, or NULL */
+	unsigned		 ok;
+	size_t			 count;
+	char			*err;	/* the first bad entry; never a key */
+	size_t			 errsz;
+	int			 bad;
+};
+
+static int
+number(const char *s, size_t n, long long max, long long *v)
 {
-	unsigned	 ok = 0;
+	*v = 0;
+	if (n == 0 || n > 15)
+		return -1;
+	for (; n > 0; s++, n--) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		*v = *v * 10 + (*s - '0');
+	}
+	return *v >= 1 && *v <= max ? 0 : -1;
+}
+
+/* One attribute of a key file entry into k; -1 with the reason in err. */
+static int
+attribute(struct client_key *k, const char *a, size_t n, unsigned *seen,
+    char *err, size_t errsz)
+{
+	static const char *const names[] = { "name", "models", "rpm", "tpd" };
+	const char	*eq = memchr(a, '=', n), *v;
+	size_t		 i, an, vn;
+	long long	 num;
+
+	an = eq ? (size_t)(eq - a) : 0;
+	for (i = 0; eq && i < 4; i++)
+		if (strlen(names[i]) == an && memcmp(a, names[i], an) == 0)
+			break;
+	if (eq == NULL || i == 4) {
+		snprintf(err, errsz, "after the key, only name=, models=, "
+		    "rpm= and tpd= may follow");
+		return -1;
+	}
+	if (*seen & (1u << i)) {
+		snprintf(err, errsz, "%s= is given twice", names[i]);
+		return -1;
+	}
+	*seen |= 1u << i;
+	v = eq + 1;
+	vn = n - an - 1;
+	switch (i) {
+	case 0:
+		if (vn > 0 && vn <= KEY_NAME_MAX) {
+			memcpy(k->name, v, vn);
+			k->name[vn] = '\0';
+		}
+		if (vn == 0 || vn > KEY_NAME_MAX || !limits_name_ok(k->name)) {
+			snprintf(err, errsz, "name= takes 1 to %d of "
+			    "A-Z a-z 0-9 . _ @ - (not first .)", KEY_NAME_MAX);
+			return -1;
+		}
+		return 0;
+	case 1:
+		if (vn == 0 || vn >= sizeof(k->models)) {
+			snprintf(err, errsz, "models= takes a comma-separated "
+			    "list of 1 to %zu characters",
+			    sizeof(k->models) - 1);
+			return -1;
+		}
+		memcpy(k->models, v, vn);
+		k->models[vn] = '\0';
+		return 0;
+	case 2:
+		if (number(v, vn, LIMITS_RPM_MAX, &num) == -1) {
+			snprintf(err, errsz, "rpm= takes a whole number from "
+			    "1 to %d", LIMITS_RPM_MAX);
+			return -1;
+		}
+		k->rpm = (long)num;
+		return 0;
+	default:
+		if (number(v, vn, TPD_MAX, &num) == -1) {
+			snprintf(err, errsz, "tpd= takes a whole number from "
+			    "1 to %lld", TPD_MAX);
+			return -1;
+		}
+		k->tpd = num;
+		return 0;
+	}
+}
+
+/* "key-" and the start of the key's SHA-256. */
+static void
+key_fingerprint(struct client_key *k, const char *key, size_t n)
+{
+	struct sha256	 s;
+	char		 hex[33];
+
+	sha256_init(&s);
+	sha256_update(&s, key, n);
+	sha256_name(&s, hex);
+	snprintf(k->name, sizeof(k->name), "key-%.8s", hex);
+}
+
+/* One entry: a key, then (in the file) its attributes. Every entry is
+ * parsed and compared, whichever matched. */
+static void
+entry(struct scan *sc, const char *p, const char *end, int attrs,
+    size_t line)
+{
+	struct client_key k;
+	const char	*key, *t;
+	size_t		 keylen;
+	unsigned	 hit = 0, seen = 0;
+	char		 why[160];
 	int		 i;
 
-	while (n > 0 && (*p == ' ' || *p == '\t'))
-		p++, n--;
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' ||
-	    p[n - 1] == '\r'))
-		n--;
-	if (n == 0)
-		return 0;
+	while (p < end && BLANK(*p))
+		p++;
+	if (p == end || (attrs && *p == '#'))
+		return;
+	memset(&k, 0, sizeof(k));
+	key = p;
+	while (p < end && !(attrs && BLANK(*p)))
+		p++;
+	keylen = (size_t)(p - key);
+	while (keylen > 0 && BLANK(key[keylen - 1]))
+		keylen--;
+	while (p < end) {
+		while (p < end && BLANK(*p))
+			p++;
+		if (p == end || *p == '#')
+			break;
+		for (t = p; p < end && !BLANK(*p); p++)
+			;
+		if (attribute(&k, t, (size_t)(p - t), &seen, why,
+		    sizeof(why)) == -1) {
+			if (!sc->bad)
+				snprintf(sc->err, sc->errsz, "line %zu: %s",
+				    line, why);
+			sc->bad = 1;
+			return;
+		}
+	}
+	sc->count++;
 	for (i = 0; i < 2; i++)
-		if (pr->key[i])
-			ok |= ct_equal(pr->key[i], pr->len[i], p, n);
-	return ok;
+		if (sc->pr->key[i])
+			hit |= ct_equal(sc->pr->key[i], sc->pr->len[i], key,
+			    keylen);
+	if (hit && sc->who) {
+		if (k.name[0] == '\0')
+			key_fingerprint(&k, key, keylen);
+		*sc->who = k;
+	}
+	sc->ok |= hit;
 }
 
 /* Every element of a list separated by sep, no early exit. */
-static unsigned
-list_try(const struct presented *pr, const char *s, size_t n, char sep,
-    size_t *count)
+static void
+list_scan(struct scan *sc, const char *s, size_t n, char sep)
 {
 	const char	*e, *end = s + n;
-	unsigned	 ok = 0;
+	size_t		 line = 1;
 
-	while (s < end) {
+	for (; s < end; s = e + 1, line++) {
 		if ((e = memchr(s, sep, (size_t)(end - s))) == NULL)
 			e = end;
-		const char *k = s;
-
-		while (k < e && (*k == ' ' || *k == '\t'))
-			k++;
-		/* blank lines and, in the file, # comments */
-		if (k < e && *k != '\r' && !(sep == '\n' && *k == '#')) {
-			ok |= key_try(pr, k, (size_t)(e - k));
-			(*count)++;
-		}
-		s = e + 1;
+		entry(sc, s, e, sep == '\n', line);
 	}
-	return ok;
 }
 
-/* Tries every configured key against pr; counts them in *count. */
+/* Tries every configured key against sc->pr. */
 static int
-keys_scan(const struct conf *c, const struct presented *pr, unsigned *ok,
-    size_t *count)
+keys_scan(const struct conf *c, struct scan *sc)
 {
 	struct buf	 b;
 
-	*ok = 0;
-	*count = 0;
 	if (c->api_keys)
-		*ok |= list_try(pr, c->api_keys, strlen(c->api_keys), ',',
-		    count);
+		list_scan(sc, c->api_keys, strlen(c->api_keys), ',');
 	if (c->api_keys_file) {
 		buf_init(&b, KEYS_FILE_MAX);
 		if (buf_read_file(&b, c->api_keys_file) == -1) {
+			snprintf(sc->err, sc->errsz, "%s", strerror(errno));
 			buf_free(&b);
 			return -1;
 		}
-		*ok |= list_try(pr, buf_cstr(&b), b.len, '\n', count);
+		list_scan(sc, buf_cstr(&b), b.len, '\n');
 		buf_free(&b);
 	}
-	return 0;
+	return sc->bad ? -1 : 0;
 }
 
 /* The number of configured keys, or -1 when the keys file cannot be
- * read (errno says why). */
+ * read or has an entry it cannot take (err says which line and why). */
 long
-auth_count(const struct conf *c)
+auth_count(const struct conf *c, char *err, size_t errsz)
 {
 	struct presented	 pr = { { NULL, NULL }, { 0, 0 } };
-	unsigned		 ok;
-	size_t			 count;
+	struct scan		 sc = { &pr, NULL, 0, 0, err, errsz, 0 };
 
-	if (keys_scan(c, &pr, &ok, &count) == -1)
+	if (keys_scan(c, &sc) == -1)
 		return -1;
-	return (long)count;
+	return (long)sc.count;
 }
 
-/* 0 when the request carries a configured key; else the status (401, or
- * 500 when the keys cannot be read) and *why in words for the client. */
+/* 0 when the request carries a configured key, what the keys file says
+ * of it in *who; else the status (401, or 500 when the keys cannot be
+ * read) and *why in words for the client. */
 int
-auth_check(const struct conf *c, const struct http_req *r, const char **why)
+auth_check(const struct conf *c, const struct http_req *r,
+    struct client_key *who, const char **why)
 {
 	struct presented	 pr = { { NULL, NULL }, { 0, 0 } };
 	const char		*v;
-	size_t			 count;
-	unsigned		 ok;
+	char			 err[256];
+	struct scan		 sc = { &pr, who, 0, 0, err, sizeof(err), 0 };
 
 	if ((v = http_header(r, "authorization")) != NULL &&
 	    strncasecmp(v, "Bearer ", 7) == 0) {
@@ -135,14 +274,14 @@ auth_check(const struct conf *c, const struct http_req *r, const char **why)
 		pr.key[1] = v;
 		pr.len[1] = strlen(v);
 	}
-	if (keys_scan(c, &pr, &ok, &count) == -1) {
+	if (keys_scan(c, &sc) == -1) {
 		log_error("HEXIND_API_KEYS_FILE %s: %s", c->api_keys_file,
-		    strerror(errno));
+		    err);
 		*why = "the server cannot read its client keys; its log says "
 		    "why";
 		return 500;
 	}
-	if (count == 0) {
+	if (sc.count == 0) {
 		*why = "hexind has no client keys configured, so it refuses "
 		    "every request: set HEXIND_API_KEYS or "
 		    "HEXIND_API_KEYS_FILE";
@@ -153,7 +292,7 @@ auth_check(const struct conf *c, const struct http_req *r, const char **why)
 		    "or \"x-api-key: KEY\"";
 		return 401;
 	}
-	if (!ok) {
+	if (!sc.ok) {
 		*why = "invalid API key";
 		return 401;
 	}

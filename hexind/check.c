@@ -57,9 +57,9 @@ check_run(const struct conf *c)
 
 	printf("hexind %s\n", HEXIND_VERSION);
 	conf_print(c, stdout);
-	if ((nkeys = auth_count(c)) == -1) {
+	if ((nkeys = auth_count(c, err, sizeof(err))) == -1) {
 		printf("keys: FAIL: HEXIND_API_KEYS_FILE %s: %s\n",
-		    c->api_keys_file, strerror(errno));
+		    c->api_keys_file, err);
 		ok = 0;
 	} else if (nkeys == 0) {
 		printf("keys: FAIL: none configured, every request is "

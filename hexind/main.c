@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "http/conn.h"
+#include "ledger.h"
 #include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/log.h"
@@ -25,7 +26,10 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: hexind [--env-file FILE] [--check | --route MODEL "
-	    "| --help | --version]\n\n"
+	    "| --help | --version]\n"
+	    "       hexind [--env-file FILE] --usage [--since YYYY-MM-DD] "
+	    "[--until YYYY-MM-DD]\n"
+	    "              [--by key|model|day] [--json]\n\n"
 	    "Serves one HTTP request on the connection systemd (LISTEN_FDS) "
 	    "or inetd\n(stdin and stdout) hands it, then exits.\n\n"
 	    "settings (environment, or --env-file; the environment wins):\n");
@@ -79,7 +83,7 @@ main(int argc, char *argv[])
 	const char	*env_file = NULL, *route_model = NULL;
 	char		 err[CONF_ERRSZ];
 	size_t		 left;
-	int		 i, check = 0, fd, bad, rc, again;
+	int		 i, check = 0, fd, bad, rc, again, report = 0;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* past RLIMIT_FSIZE a write fails with EFBIG: the capture copes */
@@ -93,6 +97,10 @@ main(int argc, char *argv[])
 			check = 1;
 		else if (strcmp(argv[i], "--route") == 0 && i + 1 < argc)
 			route_model = argv[++i];
+		else if (strcmp(argv[i], "--usage") == 0) {
+			report = i + 1;	/* the rest is its own */
+			break;
+		}
 		else if (strcmp(argv[i], "--help") == 0 ||
 		    strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
@@ -113,6 +121,13 @@ main(int argc, char *argv[])
 	if (conf_load(&cf, bad ? NULL : err, sizeof(err)) == -1)
 		bad = 1;
 
+	if (report) {
+		if (bad) {
+			fprintf(stderr, "hexind: %s\n", err);
+			return EXIT_CONFIG;
+		}
+		return ledger_report(&cf, argc - report, argv + report);
+	}
 	if (check || route_model) {
 		if (bad) {
 			fprintf(stderr, "hexind: %s\n", err);

@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "admit.h"
 #include "api/capture.h"
 #include "auth.h"
 #include "http/conn.h"
@@ -17,6 +18,7 @@
 #include "lib/clock.h"
 #include "lib/conf.h"
 #include "lib/ids.h"
+#include "ledger.h"
 #include "lib/log.h"
 #include "route.h"
 #include "serve.h"
@@ -211,9 +213,19 @@ access_log(struct exchange *c)
 	if (c->t_first)
 		snprintf(first, sizeof(first), "%lld", c->t_first - c->t0);
 	log_info("access peer=%s method=%s path=%s status=%d model=%s "
-	    "route=%s upstream=%s bytes=%zu ms=%lld first_ms=%s id=%s",
+	    "route=%s upstream=%s bytes=%zu ms=%lld first_ms=%s key=%s id=%s",
 	    conn_peer(c->conn), method, path, c->status, model, c->log_route, up,
-	    c->conn->bytes_out - c->bytes0, now_ms() - c->t0, first, c->id);
+	    c->conn->bytes_out - c->bytes0, now_ms() - c->t0, first,
+	    c->key_name ? c->key_name : "-", c->id);
+}
+
+/* The request's outcome is known: the tokens it spent are counted and
+ * its record goes to the ledger. */
+static void
+finished(struct exchange *c)
+{
+	admit_spent(c);
+	ledger_write(c);
 }
 
 /* Whether the request lets the connection carry another (RFC 9112
@@ -236,6 +248,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 {
 	struct exchange		 c;
 	struct http_req		 req;
+	struct client_key	 key;
 	const struct route	*rt = NULL;
 	const char		*why = NULL;
 	char			*head = NULL, allow[32], extra[160];
@@ -249,6 +262,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 	c.conn = cn;
 	c.t0 = now_ms();
 	c.bytes0 = cn->bytes_out;
+	c.finish = finished;
 	cn->junk = 0;
 	strcpy(c.log_route, "-");
 	buf_init(&c.body, cf->max_body_bytes);
@@ -295,8 +309,10 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 		goto out;
 	}
 	rt = route_find(req.path, req.method, &status, allow, sizeof(allow));
-	if (rt)
+	if (rt) {
 		snprintf(c.log_route, sizeof(c.log_route), "%s", rt->name);
+		c.endpoint = rt->name;
+	}
 	/* Kept alive only when the body is read to its end: refusals
 	 * before it close the connection. */
 	c.keep = left > 1 && wants_keepalive(&req) &&
@@ -318,12 +334,17 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 		    req.method, req.path);
 		goto out;
 	}
-	if (rt->auth && (status = auth_check(cf, &req, &why)) != 0) {
+	if (rt->auth && (status = auth_check(cf, &req, &key, &why)) != 0) {
 		c.keep = c.keep && req.body == BODY_NONE;
 		reply_error_extra(&c, status, NULL, status == 401 ?
 		    "WWW-Authenticate: Bearer realm=\"hexind\"\r\n" : NULL,
 		    "%s", why);
 		goto out;
+	}
+	if (rt->auth) {
+		c.key = &key;
+		c.key_name = key.name;
+		c.admit = admit;
 	}
 	if (rt->body) {
 		if ((status = body_read(&c, &req, &why)) == -1)
@@ -338,6 +359,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 	(void)capture_open(&c, rt->name);
 	rt->fn(&c);
 	capture_close(&c);	/* when the answer had no end of its own */
+	reply_finish(&c);	/* likewise */
 	(void)reply_end(&c);
 out:
 	access_log(&c);

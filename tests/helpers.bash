@@ -17,6 +17,8 @@ common_setup() {
 	# curl and libcurl would send loopback traffic to a proxy
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 	export HEXIND_API_KEYS=$KEY
+	# the limits' counters and the ledger: never the host's
+	export HEXIND_STATE_DIR=$BATS_TEST_TMPDIR/state
 	ERR=$BATS_TEST_TMPDIR/stderr
 	REQ=$BATS_TEST_TMPDIR/request
 	RAW=$BATS_TEST_TMPDIR/response

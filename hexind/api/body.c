@@ -61,6 +61,16 @@ body_refuse(struct exchange *c, const struct invalid *bad)
 	return reply_error_param(c, bad->param, "%s", bad->message);
 }
 
+/* The client key's rules for c->model (the models it may use, its
+ * limits), applied once the model is known to route (to family) and
+ * before any upstream call: 0, or -1 when refused (and answered). */
+int
+body_admit(struct exchange *c, const char *family)
+{
+	snprintf(c->family, sizeof(c->family), "%s", family);
+	return c->admit ? c->admit(c) : 0;
+}
+
 /* What the OpenAI endpoints check first: the body is an object naming a
  * model. 0 with the model's name, or -1 with what is wrong. */
 int

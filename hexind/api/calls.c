@@ -40,6 +40,10 @@ calls_run(struct exchange *c, struct attempt *h, size_t *bad)
 
 	end = attempt_run(h, bad);
 	c->upstream_status = h->upstream_status;
+	c->retries += h->retries;
+	c->relogins += h->relogins;
+	if (end == ATTEMPT_FAILED)
+		c->cause = h->cause;
 	if (end == ATTEMPT_GONE)
 		c->status = 499;
 	return end;

@@ -17,6 +17,7 @@
 #include "api/calls.h"
 #include "api/chat.h"
 #include "api/chat_claude.h"
+#include "api/usage.h"
 #include "http/reply.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -180,7 +181,8 @@ as_received(struct stream *s, const struct hx_result *res)
 	size_t		 i;
 
 	if (ch->n > 1 || ch->fold || res->payload != res->root ||
-	    (!ch->include_usage && json_get(res->payload, "usage")))
+	    (!ch->include_usage &&
+	    YAJL_IS_OBJECT(json_get(res->payload, "usage"))))
 		return 0;
 	choices = json_get(res->payload, "choices");
 	for (i = 0; YAJL_IS_ARRAY(choices) && i < choices->u.array.len; i++)
@@ -224,6 +226,13 @@ on_event(void *arg, const char *event, const char *data, size_t n,
 	int		 rc;
 
 	(void)event;
+	if (s->ch->bedrock) {
+		(void)usage_claude(&s->spent, json_get(json_get(res->payload,
+		    "message"), "usage"));
+		(void)usage_claude(&s->spent, json_get(res->payload, "usage"));
+	} else {
+		(void)usage_chat(&s->spent, json_get(res->payload, "usage"));
+	}
 	if (!s->ch->bedrock && as_received(s, res))
 		return emit(s->ch, data, n);
 	if (!s->ch->bedrock) {
@@ -302,6 +311,24 @@ list_has(yajl_val list, const char *s)
 	return 0;
 }
 
+/* A stream's options, the client's, with the usage always asked for: the
+ * key's limits and the ledger count it (the client gets its usage chunk
+ * only when it asked for one). */
+static int
+gen_stream_options(yajl_gen g, yajl_val v)
+{
+	size_t	 i;
+
+	if (json_str(g, "stream_options") || json_map_open(g))
+		return -1;
+	for (i = 0; YAJL_IS_OBJECT(v) && i < v->u.object.len; i++)
+		if (strcmp(v->u.object.keys[i], "include_usage") != 0 &&
+		    (json_str(g, v->u.object.keys[i]) ||
+		    json_gen_value(g, v->u.object.values[i])))
+			return -1;
+	return json_kbool(g, "include_usage", 1) || json_map_close(g);
+}
+
 /* The upstream body: the client's with the family's rewrites, or its
  * Bedrock translation. 0, -1 when out of memory, or 400 (answered). */
 static int
@@ -336,6 +363,10 @@ body_build(struct chat *ch, struct buf *out)
 		}
 		if (list_has(f->drop, k) || (ch->n > 1 && strcmp(k, "n") == 0))
 			continue;
+		if (strcmp(k, "stream_options") == 0 && ch->stream) {
+			rc = gen_stream_options(g, v);
+			continue;
+		}
 		if ((to = json_get(f->rename, k)) != NULL) {
 			/* the client's own value of the new name wins */
 			if (json_get(req, to->u.string))
@@ -344,6 +375,9 @@ body_build(struct chat *ch, struct buf *out)
 		}
 		rc = json_str(g, k) || json_gen_value(g, v);
 	}
+	if (rc == 0 && ch->stream && !json_get(req, "stream_options") &&
+	    !list_has(f->drop, "stream_options"))
+		rc = gen_stream_options(g, NULL);
 	if (rc || json_map_close(g))
 		goto fail;
 	return json_take(g, out);
@@ -442,6 +476,25 @@ call_outcome(struct attempt *h, size_t i, struct hx_result *res)
 		translate_answer(res);
 }
 
+/* The tokens of every call, streamed or answered whole (a Bedrock
+ * answer is in chat's form by now). */
+static void
+spent(struct chat *ch)
+{
+	struct usage	 u;
+	int		 i;
+
+	for (i = 0; i < ch->n; i++) {
+		memset(&u, 0, sizeof(u));
+		if (ch->h.calls[i].streamed)
+			u = ch->st[i].spent;
+		else
+			(void)usage_chat(&u, json_get(ch->h.res[i].payload,
+			    "usage"));
+		usage_add(&ch->c->usage, &u);
+	}
+}
+
 /* Runs the calls and passes on what they answered. */
 static void
 chat_run(struct chat *ch)
@@ -472,10 +525,14 @@ chat_run(struct chat *ch)
 				ok = 0;
 		if (ok && ch->include_usage && ch->n > 1)
 			ok = chat_usage_sum(ch) == 0;
-		if (ok)
+		spent(ch);
+		if (ok) {
+			reply_finish(c);
 			(void)emit(ch, "[DONE]", 6);
+		}
 		return;
 	}
+	spent(ch);
 	for (i = 0; i < ch->n; i++)
 		answers[i] = h->res[i].payload;
 	buf_init(&out, 0);
@@ -529,6 +586,8 @@ api_chat(struct exchange *c)
 		    "cannot be routed: %s", v->u.string, err);
 		goto out_models;
 	}
+	if (body_admit(c, ch.r.family->name) == -1)
+		goto out_models;
 	ch.bedrock = ch.r.family->kind == FAMILY_BEDROCK;
 	ch.stream = YAJL_IS_TRUE(json_get(req, "stream"));
 	ch.include_usage = YAJL_IS_TRUE(json_get(json_get(req,

@@ -29,6 +29,7 @@ struct stream {
 	int		 think;		/* folding: inside <think> */
 	yajl_val	 usage;		/* a held usage chunk (fan-out) */
 	yajl_val	 plain_usage;	/* a plain answer's usage (borrowed) */
+	struct usage	 spent;		/* its tokens, for limits and ledger */
 	struct claude_stream cs;	/* Bedrock routes: the translation */
 };
 

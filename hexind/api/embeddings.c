@@ -211,6 +211,8 @@ answer(struct embed *e)
 		length += entry_head(head, sizeof(head), i) +
 		    vec_length(&e->vecs[i], e->base64) + 1;
 	capture_embeddings(e->c, e->h.n, e->vecs[0].count, prompt, total);
+	e->c->usage.input = prompt;
+	e->c->usage.seen = 1;
 	if (reply_head(e->c, 200, "application/json", length, NULL) == -1)
 		goto out;
 	o->sink = sink_client;
@@ -233,8 +235,10 @@ answer(struct embed *e)
 		goto out;
 	}
 	out_add(o, tail.data, tail.len);
-	/* the capture's line goes before the answer's last byte */
+	/* the capture's line, the tokens and the ledger go before the
+	 * answer's last byte */
 	capture_close(e->c);
+	reply_finish(e->c);
 	out_flush(o);
 	if (o->sent != length)
 		log_error("id=%s embeddings: wrote %lld bytes of "
@@ -314,6 +318,8 @@ api_embeddings(struct exchange *c)
 		goto out;
 	}
 	snprintf(c->model, sizeof(c->model), "%s", e.model);
+	if (body_admit(c, "embeddings") == -1)
+		goto out;
 	snprintf(c->log_route, sizeof(c->log_route), "embeddings");
 	snprintf(e.url, sizeof(e.url), "%s/chatgpt/v1/embeddings",
 	    c->conf->base_url);

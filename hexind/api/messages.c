@@ -489,12 +489,15 @@ api_messages(struct exchange *c)
 	m->pass.c = c;
 	m->pass.terminal = stream_end_bedrock;
 	m->pass.type_first = 1;
+	m->pass.claude = 1;
 	buf_init(&m->body, 0);
 	if (models_resolve(&tbl, c->model, &m->r, err, sizeof(err)) == -1) {
 		reply_error(c, 404, NULL, "model: %.200s cannot be routed: %s",
 		    c->model, err);
 		goto out;
 	}
+	if (body_admit(c, m->r.family->name) == -1)
+		goto out;
 	if (m->r.family->kind != FAMILY_BEDROCK) {
 		translated(c, req, &m->r);
 		goto out;

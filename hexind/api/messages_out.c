@@ -431,10 +431,12 @@ a_usage(void *arg, long long in, long long cached, long long out,
 {
 	struct mout	*o = arg;
 
-	(void)reasoning;	/* inside output_tokens already */
 	o->in = in;
 	o->cached = cached <= in ? cached : in;
 	o->out = out;
+	/* reasoning is inside output_tokens already */
+	o->c->usage = (struct usage){ .input = in, .cached = o->cached,
+	    .output = out, .reasoning = reasoning, .seen = 1 };
 }
 
 void

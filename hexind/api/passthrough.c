@@ -4,6 +4,7 @@
 
 #include "api/calls.h"
 #include "api/passthrough.h"
+#include "api/usage.h"
 #include "http/reply.h"
 #include "lib/json.h"
 
@@ -34,6 +35,22 @@ passthrough_gen_emit(struct passthrough *r, const char *event, yajl_val v)
 	return rc;
 }
 
+/* The usage an answer or an event carries: at its top, or in the
+ * response (Responses) or the message (Messages) it carries. */
+static void
+note_usage(struct passthrough *r, yajl_val v)
+{
+	yajl_val	 u = json_get(v, "usage");
+
+	if (u == NULL)
+		u = json_get(json_get(v, r->claude ? "message" : "response"),
+		    "usage");
+	if (r->claude)
+		(void)usage_claude(&r->c->usage, u);
+	else
+		(void)usage_responses(&r->c->usage, u);
+}
+
 /* An event of the stream, judged: passed on as it came, unless it came
  * in Hexin's envelope. */
 static int
@@ -53,8 +70,11 @@ on_event(void *arg, const char *event, const char *data, size_t n,
 	if ((seq = json_get(res->payload, "sequence_number")) &&
 	    YAJL_IS_INTEGER(seq))
 		r->seq = YAJL_GET_INTEGER(seq);
-	if (stream_is_end(r->terminal, name))
+	note_usage(r, res->payload);
+	if (stream_is_end(r->terminal, name)) {
 		r->done = 1;
+		reply_finish(r->c);
+	}
 	return res->payload == res->root ? passthrough_emit(r, name, data, n) :
 	    passthrough_gen_emit(r, name, res->payload);
 }
@@ -139,6 +159,7 @@ passthrough_answer(struct passthrough *r, struct attempt *h)
 
 	if (u->streamed)
 		return;		/* already passed on, event by event */
+	note_usage(r, res->payload);
 	if (r->stream) {
 		r->as_events(r, res->payload);
 		return;

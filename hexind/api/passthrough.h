@@ -26,6 +26,7 @@ struct passthrough {
 	const char *const	*terminal;	/* event names that end it */
 	int			 type_first;	/* name from "type", then event: */
 	int			 drop_pings;
+	int			 claude;	/* usage in Anthropic's form */
 	/* state */
 	int			 done;		/* a terminal event arrived */
 	long long		 seq;		/* the last sequence_number */

@@ -341,6 +341,8 @@ api_responses(struct exchange *c)
 	if (models_resolve(&m, v->u.string, &r, err, sizeof(err)) == -1)
 		reply_error(c, 404, "model_not_found", "The model '%.200s' "
 		    "cannot be routed: %s", v->u.string, err);
+	else if (body_admit(c, r.family->name) == -1)
+		;	/* refused, answered */
 	else if (r.family->responses_native)
 		native(c, YAJL_IS_TRUE(json_get(req, "stream")));
 	else

@@ -624,6 +624,8 @@ rout_usage(struct rout *o, long long in, long long cached, long long out,
 	o->cached = cached;
 	o->out = out;
 	o->reasoning = reasoning;
+	o->c->usage = (struct usage){ .input = in, .cached = cached,
+	    .output = out, .reasoning = reasoning, .seen = 1 };
 }
 
 /* Every item closed and, in a stream, response.completed or

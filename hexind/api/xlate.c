@@ -133,6 +133,7 @@ run(struct xlate *x)
 		return;
 	}
 	if (x->stream) {
+		reply_finish(c);
 		if (x->w->end(x->w->arg) == -1)
 			(void)x->w->failed(x->w->arg, 502, "Hexin's answer "
 			    "could not be translated");

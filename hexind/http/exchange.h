@@ -25,6 +25,18 @@ struct tap {
 
 #define REQUEST_ID_MAX	128
 
+/* Tokens the upstream reported for the request, as its usage objects
+ * give them (input includes the cached and the written, output the
+ * reasoning). */
+struct usage {
+	long long	 input;
+	long long	 cached;		/* read from a prompt cache */
+	long long	 written;		/* written to it (Anthropic) */
+	long long	 output;
+	long long	 reasoning;
+	int		 seen;		/* a usage object arrived */
+};
+
 struct exchange {
 	const struct conf	*conf;
 	struct conn		*conn;
@@ -41,11 +53,28 @@ struct exchange {
 	const char		*origin;	/* CORS origin to allow, or NULL */
 	char			 headers[256];	/* more header lines for replies */
 	char			 id[REQUEST_ID_MAX + 1];
+	/* the client's key: handed down by whoever checked it, so that an
+	 * endpoint can have its rules applied once the model is known (0,
+	 * or -1 when refused and answered); NULL: no rules */
+	int			(*admit)(struct exchange *);
+	void			*key;
+	const char		*key_name;	/* or NULL */
+	/* what is done once the request's outcome is known, before the
+	 * last byte of its answer goes out (reply_finish) */
+	void			(*finish)(struct exchange *);
+	int			 finished;
 	/* for the access log */
 	char			 log_route[96];	/* route=: ours, or Hexin's */
 	char			 model[256];
+	char			 served[256];	/* a fallback that answered */
+	struct usage		 usage;
 	int			 status;
 	int			 upstream_status;
+	size_t			 retries;	/* Hexin calls made again */
+	int			 relogins;
+	const char		*cause;		/* why Hexin failed, or NULL */
+	const char		*endpoint;	/* the route's name, or NULL */
+	char			 family[64];	/* the model's, once resolved */
 	long long		 t0;
 	long long		 t_first;	/* first byte to the client */
 	size_t			 bytes0;	/* conn->bytes_out at the start */

@@ -160,6 +160,19 @@ reply_head(struct exchange *c, int status, const char *ctype, long long length,
 	return rc;
 }
 
+/* What is done once the outcome is known (the tokens counted, the
+ * ledger written), once, before the last byte of the answer goes out:
+ * a client that sends its next request on seeing the end finds them
+ * done. */
+void
+reply_finish(struct exchange *c)
+{
+	if (c->finish == NULL || c->finished)
+		return;
+	c->finished = 1;
+	c->finish(c);
+}
+
 /* Sends a complete response: head and body in one write. */
 int
 reply(struct exchange *c, int status, const char *ctype, const char *body,
@@ -180,6 +193,7 @@ reply(struct exchange *c, int status, const char *ctype, const char *body,
 			c->tap->body(c, status, body, n);
 			c->tap->close(c);
 		}
+		reply_finish(c);
 		rc = conn_write(c->conn, b.data, b.len);
 	}
 	buf_free(&b);

@@ -13,6 +13,17 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Milliseconds since the epoch, for what outlives a process and a boot:
+ * the token's expiry, a key's counters. */
+long long
+wall_ms(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void
 sleep_ms(int ms)
 {

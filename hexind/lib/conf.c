@@ -60,6 +60,10 @@ static const struct setting settings[] = {
 	{ "HEXIND_CACHE_DIR", K_STR, NULL, O(cache_dir), 0, 0,
 	    "token cache directory (default: $CACHE_DIRECTORY, else "
 	    CACHE_DIR_DEFAULT ")" },
+	{ "HEXIND_STATE_DIR", K_STR, NULL, O(state_dir), 0, 0,
+	    "state shared by every process: key limits, usage ledger, "
+	    "metrics (default: $STATE_DIRECTORY, else " STATE_DIR_DEFAULT
+	    ")" },
 	{ "HEXIND_LOG_DIR", K_STR, NULL, O(log_dir), 0, 0,
 	    "request capture directory: one JSONL line per request (off "
 	    "when unset)" },
@@ -412,6 +416,22 @@ conf_cache_dir(const struct conf *c, char *tmp, size_t tmpsz)
 		return tmp;
 	}
 	return CACHE_DIR_DEFAULT;
+}
+
+/* The state directory: HEXIND_STATE_DIR, else the first of systemd's
+ * $STATE_DIRECTORY, else the default. */
+const char *
+conf_state_dir(const struct conf *c, char *tmp, size_t tmpsz)
+{
+	const char	*d;
+
+	if (c->state_dir)
+		return c->state_dir;
+	if ((d = getenv("STATE_DIRECTORY")) != NULL && *d) {
+		snprintf(tmp, tmpsz, "%.*s", (int)strcspn(d, ":"), d);
+		return tmp;
+	}
+	return STATE_DIR_DEFAULT;
 }
 
 /* Whether the comma-separated list holds item (blanks around items

@@ -24,6 +24,7 @@ struct conf {
 	const char	*models_file;
 	const char	*cors_origins;	/* comma-separated, or "*" */
 	const char	*cache_dir;	/* NULL: $CACHE_DIRECTORY or default */
+	const char	*state_dir;	/* NULL: $STATE_DIRECTORY or default */
 	const char	*log_dir;	/* NULL: no request capture */
 	enum log_level	 log_level;
 	size_t		 max_header_bytes;
@@ -46,6 +47,7 @@ struct conf {
 };
 
 #define CACHE_DIR_DEFAULT	"/var/cache/hexind"
+#define STATE_DIR_DEFAULT	"/var/lib/hexind"
 
 #define CONF_ERRSZ	512
 
@@ -55,5 +57,6 @@ void	conf_print(const struct conf *, FILE *);
 void	conf_usage_settings(FILE *);
 int	conf_list_has(const char *list, const char *item, size_t itemlen);
 const char *conf_cache_dir(const struct conf *, char *tmp, size_t tmpsz);
+const char *conf_state_dir(const struct conf *, char *tmp, size_t tmpsz);
 
 #endif

@@ -70,6 +70,7 @@ credentials(struct attempt *h)
 			    "has no key", h->key_env);
 			f->status = 502;
 			f->code = "config_error";
+			h->cause = "config";
 			snprintf(f->message, sizeof(f->message), "the gateway "
 			    "key of this model's route is not configured");
 			return ATTEMPT_FAILED;
@@ -88,6 +89,7 @@ credentials(struct attempt *h)
 		f->status = status;
 		f->code = status == 504 ? "upstream_timeout" :
 		    "upstream_login_failed";
+		h->cause = "login";
 		return ATTEMPT_FAILED;
 	}
 	snprintf(h->h_user, sizeof(h->h_user), "userId: %s", h->tok->user_id);
@@ -169,6 +171,29 @@ attempt_outcome(struct attempt *h, size_t i, struct hx_result *res)
 	}
 }
 
+/* Why call i failed before anything reached the client, in a word for
+ * the ledger and the metrics. */
+static const char *
+cause(const struct attempt *h, size_t i)
+{
+	const struct up_call	*u = &h->calls[i];
+	const struct hx_result	*res = &h->res[i];
+
+	if (u->timeout)
+		return "timeout";
+	if (u->status == 0)
+		return "connect";
+	if (res->kind == HX_AUTH)
+		return "auth";
+	if (u->error[0])
+		return "transfer";
+	if (res->status == 429)
+		return "rate_limit";
+	if (res->status >= 500)
+		return "server_error";
+	return "client_error";
+}
+
 /* What the client is told of call i, which failed for good: Hexin's
  * Retry-After is passed on with a 429 when it holds nothing odd. */
 static void
@@ -244,6 +269,7 @@ attempt_run(struct attempt *h, size_t *bad)
 			/* Hexin refused the token: drop it, if it is still
 			 * the cached one, log in again and retry once. */
 			relogged = 1;
+			h->relogins++;
 			token_invalidate(h->conf, h->tok->value);
 			results_free(h);
 			if ((end = credentials(h)) != ATTEMPT_OK) {
@@ -255,6 +281,7 @@ attempt_run(struct attempt *h, size_t *bad)
 		if (h->res[*bad].kind == HX_ERROR && h->res[*bad].retryable &&
 		    attempt < h->conf->retries) {
 			results_free(h);
+			h->retries++;
 			if (backoff(h, BACKOFF_MS << attempt))
 				return ATTEMPT_GONE;
 			continue;
@@ -268,5 +295,6 @@ attempt_run(struct attempt *h, size_t *bad)
 	}
 	log_warn("id=%s %s", h->id, h->res[*bad].message);
 	failure(h, *bad);
+	h->cause = started(h) ? "stream" : cause(h, *bad);
 	return ATTEMPT_FAILED;
 }

@@ -44,6 +44,9 @@ struct attempt {
 	struct up_call	*calls;
 	struct hx_result *res;
 	int		 upstream_status;	/* the first call's */
+	size_t		 retries;	/* attempts again after a failure */
+	int		 relogins;	/* logins again after a refused token */
+	const char	*cause;		/* why it failed, a word; or NULL */
 	struct attempt_failure fail;	/* when attempt_run failed */
 	/* private */
 	struct token	*tok;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/lock.h"
 #include "lib/log.h"
@@ -37,15 +38,6 @@ const char *
 token_state_name(enum token_state s)
 {
 	return state_names[s];
-}
-
-static long long
-wall_ms(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
