@@ -251,6 +251,47 @@ auth_count(const struct conf *c, char *err, size_t errsz)
 	return (long)sc.count;
 }
 
+/* The key the request presents, as Bearer or x-api-key. */
+static void
+presented(const struct http_req *r, struct presented *pr)
+{
+	const char	*v;
+
+	if ((v = http_header(r, "authorization")) != NULL &&
+	    strncasecmp(v, "Bearer ", 7) == 0) {
+		for (v += 7; *v == ' '; v++)
+			;
+		pr->key[0] = v;
+		pr->len[0] = strlen(v);
+	}
+	if ((v = http_header(r, "x-api-key")) != NULL) {
+		pr->key[1] = v;
+		pr->len[1] = strlen(v);
+	}
+}
+
+/* 0 when the request carries one of HEXIND_ADMIN_KEYS; else 401 with
+ * *why. */
+int
+auth_admin(const struct conf *c, const struct http_req *r, const char **why)
+{
+	struct presented	 pr = { { NULL, NULL }, { 0, 0 } };
+	char			 err[64];
+	struct scan		 sc = { &pr, NULL, 0, 0, err, sizeof(err), 0 };
+
+	presented(r, &pr);
+	if (c->admin_keys == NULL) {
+		*why = "no admin keys are configured: set HEXIND_ADMIN_KEYS";
+		return 401;
+	}
+	list_scan(&sc, c->admin_keys, strlen(c->admin_keys), ',');
+	if (!sc.ok) {
+		*why = "this needs one of HEXIND_ADMIN_KEYS";
+		return 401;
+	}
+	return 0;
+}
+
 /* 0 when the request carries a configured key, what the keys file says
  * of it in *who; else the status (401, or 500 when the keys cannot be
  * read) and *why in words for the client. */
@@ -259,21 +300,10 @@ auth_check(const struct conf *c, const struct http_req *r,
     struct client_key *who, const char **why)
 {
 	struct presented	 pr = { { NULL, NULL }, { 0, 0 } };
-	const char		*v;
 	char			 err[256];
 	struct scan		 sc = { &pr, who, 0, 0, err, sizeof(err), 0 };
 
-	if ((v = http_header(r, "authorization")) != NULL &&
-	    strncasecmp(v, "Bearer ", 7) == 0) {
-		for (v += 7; *v == ' '; v++)
-			;
-		pr.key[0] = v;
-		pr.len[0] = strlen(v);
-	}
-	if ((v = http_header(r, "x-api-key")) != NULL) {
-		pr.key[1] = v;
-		pr.len[1] = strlen(v);
-	}
+	presented(r, &pr);
 	if (keys_scan(c, &sc) == -1) {
 		log_error("HEXIND_API_KEYS_FILE %s: %s", c->api_keys_file,
 		    err);

@@ -21,5 +21,7 @@ struct client_key {
 int	auth_check(const struct conf *, const struct http_req *,
 	    struct client_key *, const char **why);
 long	auth_count(const struct conf *, char *err, size_t errsz);
+int	auth_admin(const struct conf *, const struct http_req *,
+	    const char **why);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "metrics.h"
 #include "route.h"
 
 static const struct route routes[] = {
@@ -15,6 +16,7 @@ static const struct route routes[] = {
 	{ "/models", 0, "GET", 1, 0, api_models_list, "models" },
 	{ "/models/", 1, "GET", 1, 0, api_models_get, "model" },
 	{ "/health", 0, "GET", 0, 0, api_health, "health" },
+	{ "/metrics", 0, "GET", 0, 0, metrics_serve, "metrics" },
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))

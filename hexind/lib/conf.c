@@ -55,6 +55,8 @@ static const struct setting settings[] = {
 	    "client API keys, comma-separated" },
 	{ "HEXIND_API_KEYS_FILE", K_STR, NULL, O(api_keys_file), 0, 0,
 	    "file of client API keys, one a line" },
+	{ "HEXIND_ADMIN_KEYS", K_SECRET, NULL, O(admin_keys), 0, 0,
+	    "keys that may read GET /metrics, comma-separated" },
 	{ "HEXIND_MODELS_FILE", K_STR, NULL, O(models_file), 0, 0,
 	    "JSON model table extending or replacing the built-in one" },
 	{ "HEXIND_CACHE_DIR", K_STR, NULL, O(cache_dir), 0, 0,
@@ -254,7 +256,8 @@ env_set(const char *key, const char *value, void *arg)
 	char		 tag[260];
 
 	if (strcmp(key, "HITHINK_APP_SECRET") == 0 ||
-	    strcmp(key, "HEXIND_API_KEYS") == 0)
+	    strcmp(key, "HEXIND_API_KEYS") == 0 ||
+	    strcmp(key, "HEXIND_ADMIN_KEYS") == 0)
 		el->secrets = 1;
 	if (snprintf(tag, sizeof(tag), "\n%s\n", key) >= (int)sizeof(tag))
 		return -1;

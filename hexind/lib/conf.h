@@ -21,6 +21,7 @@ struct conf {
 	/* hexind */
 	const char	*api_keys;	/* comma-separated */
 	const char	*api_keys_file;
+	const char	*admin_keys;	/* comma-separated: GET /metrics */
 	const char	*models_file;
 	const char	*cors_origins;	/* comma-separated, or "*" */
 	const char	*cache_dir;	/* NULL: $CACHE_DIRECTORY or default */
