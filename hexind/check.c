@@ -95,6 +95,7 @@ check_route(const struct conf *c, const char *name)
 	struct resolved	 r;
 	char		 err[MODELS_ERRSZ], url[2048];
 	const struct family *f;
+	size_t		 i;
 
 	if (models_load(c, &m, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hexind: %s\n", err);
@@ -117,6 +118,9 @@ check_route(const struct conf *c, const char *name)
 	    f->responses_native ? "native" : "translate",
 	    f->kind == FAMILY_BEDROCK ? "native" : "translate");
 	printf(" fan_out_n=%s", r.fan_out_n ? "yes" : "no");
+	for (i = 0; r.fallbacks && i < r.fallbacks->u.array.len; i++)
+		printf("%s%s", i ? "," : " fallbacks=",
+		    YAJL_GET_STRING(r.fallbacks->u.array.values[i]));
 	if (r.max_tokens_cap)
 		printf(" max_tokens_cap=%lld", r.max_tokens_cap);
 	printf("\n");

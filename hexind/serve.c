@@ -199,7 +199,7 @@ preflight(struct exchange *c, const char *allow)
 static void
 access_log(struct exchange *c)
 {
-	char	 method[48], path[256], model[200];
+	char	 method[48], path[256], model[200], served[200];
 	char	 up[16] = "-", first[24] = "-";
 
 	log_clean(method, sizeof(method), c->req ? c->req->method : "-",
@@ -212,11 +212,13 @@ access_log(struct exchange *c)
 		snprintf(up, sizeof(up), "%d", c->upstream_status);
 	if (c->t_first)
 		snprintf(first, sizeof(first), "%lld", c->t_first - c->t0);
+	log_clean(served, sizeof(served), c->served[0] ? c->served : model,
+	    strlen(c->served[0] ? c->served : model));
 	log_info("access peer=%s method=%s path=%s status=%d model=%s "
-	    "route=%s upstream=%s bytes=%zu ms=%lld first_ms=%s key=%s id=%s",
-	    conn_peer(c->conn), method, path, c->status, model, c->log_route, up,
-	    c->conn->bytes_out - c->bytes0, now_ms() - c->t0, first,
-	    c->key_name ? c->key_name : "-", c->id);
+	    "route=%s upstream=%s bytes=%zu ms=%lld first_ms=%s served=%s "
+	    "key=%s id=%s", conn_peer(c->conn), method, path, c->status, model,
+	    c->log_route, up, c->conn->bytes_out - c->bytes0, now_ms() - c->t0,
+	    first, served, c->key_name ? c->key_name : "-", c->id);
 }
 
 /* The request's outcome is known: the tokens it spent are counted and
@@ -358,6 +360,17 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 	drain = req.body != BODY_NONE && !rt->body;
 	(void)capture_open(&c, rt->name);
 	rt->fn(&c);
+	while (c.fell) {
+		/* the model's call failed before its first byte: the next
+		 * of its fallbacks, afresh */
+		c.fell = 0;
+		snprintf(c.served, sizeof(c.served), "%s",
+		    c.fallback[c.fallback_next++]);
+		c.status = c.upstream_status = 0;
+		c.cause = NULL;
+		c.family[0] = c.headers[0] = '\0';
+		rt->fn(&c);
+	}
 	capture_close(&c);	/* when the answer had no end of its own */
 	reply_finish(&c);	/* likewise */
 	(void)reply_end(&c);

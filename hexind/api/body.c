@@ -62,13 +62,30 @@ body_refuse(struct exchange *c, const struct invalid *bad)
 }
 
 /* The client key's rules for c->model (the models it may use, its
- * limits), applied once the model is known to route (to family) and
- * before any upstream call: 0, or -1 when refused (and answered). */
+ * limits), applied once the model is known to route (to family, with
+ * its fallbacks) and before any upstream call: 0, or -1 when refused
+ * (and answered). A fallback was admitted as the model asked. */
 int
-body_admit(struct exchange *c, const char *family)
+body_admit(struct exchange *c, const char *family, yajl_val fallbacks)
 {
+	size_t	 i;
+
 	snprintf(c->family, sizeof(c->family), "%s", family);
+	if (c->served[0])
+		return 0;
+	for (i = 0; YAJL_IS_ARRAY(fallbacks) && i < fallbacks->u.array.len &&
+	    i < EXCHANGE_FALLBACKS; i++)
+		snprintf(c->fallback[i], sizeof(c->fallback[i]), "%s",
+		    YAJL_GET_STRING(fallbacks->u.array.values[i]));
+	c->nfallback = (int)i;
 	return c->admit ? c->admit(c) : 0;
+}
+
+/* The model to route: the one asked, or the fallback being tried. */
+const char *
+body_route_model(const struct exchange *c, const char *asked)
+{
+	return c->served[0] ? c->served : asked;
 }
 
 /* What the OpenAI endpoints check first: the body is an object naming a

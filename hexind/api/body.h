@@ -19,7 +19,8 @@ yajl_val body_json(struct exchange *);
 int	body_invalid(struct invalid *, const char *param, const char *fmt,
 	    ...) __attribute__((format(printf, 3, 4)));
 int	body_refuse(struct exchange *, const struct invalid *);
-int	body_admit(struct exchange *, const char *family);
+int	body_admit(struct exchange *, const char *family, yajl_val fallbacks);
+const char *body_route_model(const struct exchange *, const char *asked);
 int	body_model(yajl_val req, const char **model, struct invalid *);
 
 #endif

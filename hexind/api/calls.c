@@ -2,10 +2,12 @@
  * the client's connection is handed down as a watch, and what the loop
  * says is turned into the access log's fields and the client's answer. */
 #include <stdio.h>
+#include <string.h>
 
 #include "api/calls.h"
 #include "http/conn.h"
 #include "http/reply.h"
+#include "lib/log.h"
 
 static int
 client_gone(void *conn)
@@ -49,12 +51,40 @@ calls_run(struct exchange *c, struct attempt *h, size_t *bad)
 	return end;
 }
 
+/* Whether a failure before the first byte lets the next model of the
+ * table's fallbacks be tried: the route was unreachable, slow, busy or
+ * broken, not the request wrong. */
+static int
+falls_over(const struct exchange *c, const struct attempt *h)
+{
+	static const char *const causes[] = { "connect", "timeout",
+	    "transfer", "rate_limit", "server_error" };
+	size_t	 i;
+
+	if (c->fallback_next >= c->nfallback || h->cause == NULL)
+		return 0;
+	for (i = 0; i < sizeof(causes) / sizeof(causes[0]); i++)
+		if (strcmp(h->cause, causes[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* The HTTP error for calls that failed before anything reached the
- * client, with Hexin's Retry-After on a 429. */
+ * client, with Hexin's Retry-After on a 429; or, where the model has a
+ * fallback left, nothing: the exchange says it fell over, and whoever
+ * runs the endpoint tries the next. */
 int
 calls_refuse(struct exchange *c, const struct attempt *h)
 {
 	char	 extra[96];
+
+	if (falls_over(c, h)) {
+		log_warn("id=%s model %s failed (%s): falling back to %s",
+		    c->id, c->served[0] ? c->served : c->model, h->cause,
+		    c->fallback[c->fallback_next]);
+		c->fell = 1;
+		return 0;
+	}
 
 	extra[0] = '\0';
 	if (h->fail.retry_after[0])

@@ -460,6 +460,7 @@ gen_record(struct exchange *c, struct capture *r, const char *stamp,
 	    json_kstr(g, "endpoint", r->ep->dir) ||
 	    json_str(g, "model") || (c->model[0] ? json_str(g, c->model) :
 	    gen_val(g, YAJL_IS_STRING(model) ? model : NULL)) ||
+	    (c->served[0] && json_kstr(g, "served", c->served)) ||
 	    json_kbool(g, "stream", r->stream) ||
 	    json_kint(g, "status", c->status) ||
 	    json_kint(g, "latency_ms", now_ms() - c->t0) ||

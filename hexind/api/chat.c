@@ -581,12 +581,13 @@ api_chat(struct exchange *c)
 	}
 	ch.c = c;
 	ch.req = req;
-	if (models_resolve(&m, v->u.string, &ch.r, err, sizeof(err)) == -1) {
+	if (models_resolve(&m, body_route_model(c, v->u.string), &ch.r, err,
+	    sizeof(err)) == -1) {
 		reply_error(c, 404, "model_not_found", "The model '%.200s' "
 		    "cannot be routed: %s", v->u.string, err);
 		goto out_models;
 	}
-	if (body_admit(c, ch.r.family->name) == -1)
+	if (body_admit(c, ch.r.family->name, ch.r.fallbacks) == -1)
 		goto out_models;
 	ch.bedrock = ch.r.family->kind == FAMILY_BEDROCK;
 	ch.stream = YAJL_IS_TRUE(json_get(req, "stream"));

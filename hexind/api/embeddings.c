@@ -318,7 +318,7 @@ api_embeddings(struct exchange *c)
 		goto out;
 	}
 	snprintf(c->model, sizeof(c->model), "%s", e.model);
-	if (body_admit(c, "embeddings") == -1)
+	if (body_admit(c, "embeddings", NULL) == -1)
 		goto out;
 	snprintf(c->log_route, sizeof(c->log_route), "embeddings");
 	snprintf(e.url, sizeof(e.url), "%s/chatgpt/v1/embeddings",

@@ -491,12 +491,13 @@ api_messages(struct exchange *c)
 	m->pass.type_first = 1;
 	m->pass.claude = 1;
 	buf_init(&m->body, 0);
-	if (models_resolve(&tbl, c->model, &m->r, err, sizeof(err)) == -1) {
+	if (models_resolve(&tbl, body_route_model(c, c->model), &m->r, err,
+	    sizeof(err)) == -1) {
 		reply_error(c, 404, NULL, "model: %.200s cannot be routed: %s",
 		    c->model, err);
 		goto out;
 	}
-	if (body_admit(c, m->r.family->name) == -1)
+	if (body_admit(c, m->r.family->name, m->r.fallbacks) == -1)
 		goto out;
 	if (m->r.family->kind != FAMILY_BEDROCK) {
 		translated(c, req, &m->r);

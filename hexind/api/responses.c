@@ -35,7 +35,31 @@ struct resp {
 	struct passthrough pass;
 	char		 url[1024];
 	char		 hash[200];	/* the arsenal-openai-hash header */
+	struct buf	 body;		/* a fallback's: the model replaced */
 };
+
+/* The client's body with another model: a fallback's. */
+static int
+with_model(yajl_val req, const char *model, struct buf *out)
+{
+	yajl_gen	 g;
+	size_t		 i;
+	int		 rc = 0;
+
+	if ((g = json_gen()) == NULL)
+		return -1;
+	rc = json_map_open(g);
+	for (i = 0; rc == 0 && i < req->u.object.len; i++)
+		rc = strcmp(req->u.object.keys[i], "model") == 0 ?
+		    json_kstr(g, "model", model) :
+		    json_str(g, req->u.object.keys[i]) ||
+		    json_gen_value(g, req->u.object.values[i]);
+	if (rc || json_map_close(g)) {
+		yajl_gen_free(g);
+		return -1;
+	}
+	return json_take(g, out);
+}
 
 
 /* The error event the SDK raises: the Responses API's own fields, and an
@@ -101,7 +125,7 @@ emit_as_events(struct passthrough *pass, yajl_val response)
 /* --- natively, byte for byte --- */
 
 static void
-native(struct exchange *c, int stream)
+native(struct exchange *c, yajl_val req, int stream)
 {
 	struct resp	*r;
 	const char	*sid = http_header(c->req, "x-session-id");
@@ -133,6 +157,14 @@ native(struct exchange *c, int stream)
 	r->pass.header = r->hash;
 	r->pass.post = buf_cstr(&c->body);
 	r->pass.postlen = c->body.len;
+	if (c->served[0]) {
+		if (with_model(req, c->served, &r->body) == -1) {
+			reply_error(c, 500, NULL, "out of memory");
+			goto out;
+		}
+		r->pass.post = buf_cstr(&r->body);
+		r->pass.postlen = r->body.len;
+	}
 	r->pass.terminal = stream_end_responses;
 	r->pass.drop_pings = 1;
 	r->pass.as_events = emit_as_events;
@@ -146,6 +178,7 @@ native(struct exchange *c, int stream)
 out:
 	attempt_free(&r->h);
 	passthrough_free(&r->pass);
+	buf_free(&r->body);
 	free(r);
 }
 
@@ -338,13 +371,14 @@ api_responses(struct exchange *c)
 		yajl_tree_free(req);
 		return;
 	}
-	if (models_resolve(&m, v->u.string, &r, err, sizeof(err)) == -1)
+	if (models_resolve(&m, body_route_model(c, v->u.string), &r, err,
+	    sizeof(err)) == -1)
 		reply_error(c, 404, "model_not_found", "The model '%.200s' "
 		    "cannot be routed: %s", v->u.string, err);
-	else if (body_admit(c, r.family->name) == -1)
+	else if (body_admit(c, r.family->name, r.fallbacks) == -1)
 		;	/* refused, answered */
 	else if (r.family->responses_native)
-		native(c, YAJL_IS_TRUE(json_get(req, "stream")));
+		native(c, req, YAJL_IS_TRUE(json_get(req, "stream")));
 	else
 		translated(c, req, &r);
 	models_free(&m);

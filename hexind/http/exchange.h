@@ -24,6 +24,7 @@ struct tap {
 };
 
 #define REQUEST_ID_MAX	128
+#define EXCHANGE_FALLBACKS 8
 
 /* Tokens the upstream reported for the request, as its usage objects
  * give them (input includes the cached and the written, output the
@@ -66,7 +67,13 @@ struct exchange {
 	/* for the access log */
 	char			 log_route[96];	/* route=: ours, or Hexin's */
 	char			 model[256];
-	char			 served[256];	/* a fallback that answered */
+	char			 served[256];	/* a fallback being tried */
+	/* the model table's fallbacks for the model asked, tried in turn
+	 * when its call fails before the first byte (api/calls.c) */
+	char			 fallback[EXCHANGE_FALLBACKS][129];
+	int			 nfallback;
+	int			 fallback_next;	/* the next to try */
+	int			 fell;		/* it failed over: try it */
 	struct usage		 usage;
 	int			 status;
 	int			 upstream_status;

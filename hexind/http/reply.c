@@ -95,10 +95,21 @@ error_body(struct buf *out, enum api api, int status, const char *code,
 	return error_body_param(out, api, status, code, NULL, message);
 }
 
+/* Printable ASCII only: what a client sent may go into a header. */
+static int
+header_safe(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
 static int
 head_build(struct buf *b, struct exchange *c, int status, const char *ctype,
     long long length, const char *extra)
 {
+	const char	*model;
 	char		 date[64];
 	struct tm	 tm;
 	time_t		 t = time(NULL);
@@ -117,9 +128,13 @@ head_build(struct buf *b, struct exchange *c, int status, const char *ctype,
 		return -1;
 	if (c->id[0] && buf_printf(b, "x-request-id: %s\r\n", c->id) == -1)
 		return -1;
+	model = c->served[0] ? c->served : c->model;
+	if (c->family[0] && header_safe(model) &&
+	    buf_printf(b, "x-hexind-model: %s\r\n", model) == -1)
+		return -1;
 	if (c->origin && buf_printf(b, "Access-Control-Allow-Origin: %s\r\n"
 	    "Vary: Origin\r\nAccess-Control-Expose-Headers: x-request-id, "
-	    "x-session-id, retry-after\r\n", c->origin) == -1)
+	    "x-session-id, x-hexind-model, retry-after\r\n", c->origin) == -1)
 		return -1;
 	if ((c->headers[0] && buf_adds(b, c->headers) == -1) ||
 	    (extra && buf_adds(b, extra) == -1))

@@ -38,7 +38,7 @@ static const struct key family_keys[] = {
 	{ "fan_out_n", T_BOOL }, { "system", T_STR },
 	{ "max_tokens_default", T_TOKENS }, { "max_tokens_cap", T_TOKENS },
 	{ "base_url", T_STR }, { "key_env", T_STR }, { "responses", T_STR },
-	{ "reasoning_effort", T_BOOL },
+	{ "reasoning_effort", T_BOOL }, { "fallbacks", T_STRARR },
 };
 
 static const struct key map_keys[] = {
@@ -48,6 +48,7 @@ static const struct key map_keys[] = {
 
 static const struct key model_keys[] = {
 	{ "id", T_STR }, { "owned_by", T_STR }, { "created", T_INT },
+	{ "fallbacks", T_STRARR },
 };
 
 static const struct key top_keys[] = {
@@ -188,6 +189,35 @@ get_int(yajl_val obj, const char *key, long long def)
 	return v ? YAJL_GET_INTEGER(v) : def;
 }
 
+/* A fallbacks list: at most FALLBACKS_MAX names, each of printable
+ * characters (it goes into a response header). */
+static int
+fallbacks_ok(yajl_val v, const char *where, char *err, size_t errsz)
+{
+	const char	*s;
+	size_t		 i;
+
+	if (v == NULL)
+		return 0;
+	if (v->u.array.len > FALLBACKS_MAX) {
+		snprintf(err, errsz, "%s: \"fallbacks\" names more than %d "
+		    "models", where, FALLBACKS_MAX);
+		return -1;
+	}
+	for (i = 0; i < v->u.array.len; i++) {
+		s = v->u.array.values[i]->u.string;
+		if (*s == '\0' || strlen(s) > 128 || strspn(s,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789._:/@+-") != strlen(s)) {
+			snprintf(err, errsz, "%s: \"fallbacks\" names a model "
+			    "of other than 1 to 128 of A-Z a-z 0-9 . _ : / @ "
+			    "+ -", where);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Upstream model ids that go into a URL: no byte that could change the
  * URL's meaning. */
 static int
@@ -267,6 +297,9 @@ family_check(struct family *f, yajl_val v, const char *where, char *err,
 	f->reasoning_effort = YAJL_IS_TRUE(json_get(v, "reasoning_effort"));
 	f->responses_native = (str = get_str(v, "responses")) != NULL &&
 	    strcmp(str, "native") == 0;
+	f->fallbacks = json_get(v, "fallbacks");
+	if (fallbacks_ok(f->fallbacks, where, err, errsz) == -1)
+		return -1;
 
 	if (f->kind == FAMILY_OPENAI && f->path == NULL) {
 		snprintf(err, errsz, "%s: route %s needs \"path\"", where,
@@ -375,7 +408,8 @@ model_check(struct model *m, yajl_val v, const char *where, char *err,
 	if (m->owned_by == NULL)
 		m->owned_by = "hexin";
 	m->created = get_int(v, "created", DEFAULT_CREATED);
-	return 0;
+	m->fallbacks = json_get(v, "fallbacks");
+	return fallbacks_ok(m->fallbacks, where, err, errsz);
 }
 
 static void *
@@ -679,6 +713,11 @@ models_resolve(const struct models *m, const char *name, struct resolved *r,
 		return -1;
 	}
 	r->family = f;
+	r->fallbacks = f->fallbacks;
+	for (i = 0; i < m->nmodels; i++)
+		if (strcmp(m->models[i].id, name) == 0 &&
+		    m->models[i].fallbacks)
+			r->fallbacks = m->models[i].fallbacks;
 	r->fan_out_n = f->fan_out_n;
 	r->max_tokens_cap = f->max_tokens_cap;
 	if (!any_match(f->passthrough, name)) {

@@ -11,10 +11,13 @@
 
 enum family_kind { FAMILY_OPENAI, FAMILY_BEDROCK, FAMILY_GATEWAY };
 
+#define FALLBACKS_MAX	8
+
 struct model {
 	const char	*id;
 	const char	*owned_by;
 	long long	 created;
+	yajl_val	 fallbacks;	/* model names, in order, or NULL */
 };
 
 struct family {
@@ -35,12 +38,15 @@ struct family {
 	const char	*key_env;	/* gateway: variable holding the key */
 	int		 responses_native;	/* Hexin's Responses URL */
 	int		 reasoning_effort;	/* the route takes one */
+	yajl_val	 fallbacks;	/* model names, in order, or NULL */
 };
 
 /* What a client's model name resolves to. */
 struct resolved {
 	const struct family	*family;
 	char			 model[256];	/* upstream model id */
+	yajl_val		 fallbacks;	/* the model's, else its
+						   family's, or NULL */
 	int			 fan_out_n;
 	long long		 max_tokens_cap;
 };
