@@ -1,7 +1,8 @@
 /* --check tells an operator whether this host can serve: the settings as
  * hexind reads them (secrets masked), the client keys, the model table.
- * --route shows where a model name would go. Both print to stdout and
- * exit 0 when all is well, 1 otherwise. */
+ * --route shows where a model name would go; --discover asks a gateway
+ * route for its models and prints them as a model-table fragment. Each
+ * prints to stdout and exits 0 when all is well, 1 otherwise. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,9 @@
 #include "auth.h"
 #include "check.h"
 #include "lib/version.h"
+#include "lib/buf.h"
+#include "lib/json.h"
+#include "upstream/attempt.h"
 #include "upstream/models.h"
 #include "upstream/token.h"
 
@@ -126,4 +130,144 @@ check_route(const struct conf *c, const char *name)
 	printf("\n");
 	models_free(&m);
 	return 0;
+}
+
+/* --- --discover --- */
+
+struct discover {
+	char		 url[1100];
+};
+
+static void
+discover_setup(struct attempt *h, size_t i, struct up_call *u)
+{
+	struct discover	*d = h->arg;
+
+	(void)i;
+	u->url = d->url;
+	u->post = NULL;
+	(void)up_call_header(u, "Accept: application/json");
+}
+
+/* The family a name means: a family of that name, else the one the
+ * model name routes to. */
+static const struct family *
+family_named(const struct models *m, const char *name)
+{
+	struct resolved	 r;
+	char		 err[MODELS_ERRSZ];
+	size_t		 i;
+
+	for (i = 0; i < m->nfamilies; i++)
+		if (strcmp(m->families[i].name, name) == 0)
+			return &m->families[i];
+	return models_resolve(m, name, &r, err, sizeof(err)) == 0 ?
+	    r.family : NULL;
+}
+
+/* Each model id of a gateway's list, as a string in g. */
+static int
+gen_ids(yajl_gen g, yajl_val data, int whole)
+{
+	yajl_val	 e, id, owner;
+	size_t		 i;
+
+	for (i = 0; i < data->u.array.len; i++) {
+		e = data->u.array.values[i];
+		id = json_get(e, "id");
+		owner = json_get(e, "owned_by");
+		if (!YAJL_IS_STRING(id))
+			continue;
+		if (!whole) {
+			if (json_str(g, id->u.string))
+				return -1;
+			continue;
+		}
+		if (json_map_open(g) || json_kstr(g, "id", id->u.string) ||
+		    json_kstr(g, "owned_by", YAJL_IS_STRING(owner) ?
+		    owner->u.string : "gateway") || json_map_close(g))
+			return -1;
+	}
+	return 0;
+}
+
+/* Prints what a gateway's GET /models lists as a model-table fragment:
+ * the models to advertise and a family that routes exactly them. */
+static int
+print_fragment(const struct family *f, yajl_val list)
+{
+	yajl_val	 data = json_get(list, "data");
+	yajl_gen	 g;
+	struct buf	 b;
+	int		 rc;
+
+	if (!YAJL_IS_ARRAY(data)) {
+		fprintf(stderr, "hexind: the gateway's model list has no "
+		    "\"data\" array\n");
+		return 1;
+	}
+	if ((g = json_gen()) == NULL)
+		return 1;
+	(void)yajl_gen_config(g, yajl_gen_beautify, 1);
+	(void)yajl_gen_config(g, yajl_gen_indent_string, "  ");
+	rc = json_map_open(g) || json_str(g, "models") ||
+	    json_array_open(g) || gen_ids(g, data, 1) ||
+	    json_array_close(g) || json_str(g, "families") ||
+	    json_array_open(g) || json_map_open(g) ||
+	    json_kstr(g, "name", f->name) || json_kstr(g, "route", "gateway") ||
+	    json_str(g, "match") || json_array_open(g) ||
+	    gen_ids(g, data, 0) || json_array_close(g) ||
+	    json_kstr(g, "base_url", f->base_url) ||
+	    json_kstr(g, "key_env", f->key_env) || json_map_close(g) ||
+	    json_array_close(g) || json_map_close(g);
+	buf_init(&b, 0);
+	if (rc != 0)
+		yajl_gen_free(g);
+	else if ((rc = json_take(g, &b)) == 0)
+		printf("%s\n", buf_cstr(&b));
+	buf_free(&b);
+	return rc ? 1 : 0;
+}
+
+int
+check_discover(const struct conf *c, const char *name)
+{
+	struct models		 m;
+	struct attempt		 h;
+	struct discover		 d;
+	const struct family	*f;
+	char			 err[MODELS_ERRSZ];
+	size_t			 bad;
+	int			 rc = 1;
+
+	if (models_load(c, &m, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hexind: %s\n", err);
+		return 1;
+	}
+	if ((f = family_named(&m, name)) == NULL) {
+		fprintf(stderr, "hexind: %s: no family of that name, and no "
+		    "family routes that model\n", name);
+		goto out;
+	}
+	if (f->kind != FAMILY_GATEWAY) {
+		fprintf(stderr, "hexind: %s: family %s is not a gateway "
+		    "route; only gateways list their models\n", name, f->name);
+		goto out;
+	}
+	snprintf(d.url, sizeof(d.url), "%s/models", f->base_url);
+	if (attempt_init(&h, c, "discover", 1) == -1) {
+		fprintf(stderr, "hexind: out of memory\n");
+		goto out;
+	}
+	h.arg = &d;
+	h.setup = discover_setup;
+	h.key_env = f->key_env;
+	if (attempt_run(&h, &bad) == ATTEMPT_OK)
+		rc = print_fragment(f, h.res[0].payload);
+	else
+		fprintf(stderr, "hexind: %s: %s\n", d.url, h.fail.message);
+	attempt_free(&h);
+out:
+	models_free(&m);
+	return rc;
 }

@@ -26,7 +26,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: hexind [--env-file FILE] [--check | --route MODEL "
-	    "| --help | --version]\n"
+	    "| --discover MODEL_OR_FAMILY\n"
+	    "              | --help | --version]\n"
 	    "       hexind [--env-file FILE] --usage [--since YYYY-MM-DD] "
 	    "[--until YYYY-MM-DD]\n"
 	    "              [--by key|model|day] [--json]\n\n"
@@ -80,7 +81,7 @@ main(int argc, char *argv[])
 {
 	struct conf	 cf;
 	struct conn	 cn;
-	const char	*env_file = NULL, *route_model = NULL;
+	const char	*env_file = NULL, *route_model = NULL, *discover = NULL;
 	char		 err[CONF_ERRSZ];
 	size_t		 left;
 	int		 i, check = 0, fd, bad, rc, again, report = 0;
@@ -97,6 +98,8 @@ main(int argc, char *argv[])
 			check = 1;
 		else if (strcmp(argv[i], "--route") == 0 && i + 1 < argc)
 			route_model = argv[++i];
+		else if (strcmp(argv[i], "--discover") == 0 && i + 1 < argc)
+			discover = argv[++i];
 		else if (strcmp(argv[i], "--usage") == 0) {
 			report = i + 1;	/* the rest is its own */
 			break;
@@ -128,12 +131,14 @@ main(int argc, char *argv[])
 		}
 		return ledger_report(&cf, argc - report, argv + report);
 	}
-	if (check || route_model) {
+	if (check || route_model || discover) {
 		if (bad) {
 			fprintf(stderr, "hexind: %s\n", err);
 			return EXIT_CONFIG;
 		}
-		rc = check ? check_run(&cf) : check_route(&cf, route_model);
+		rc = check ? check_run(&cf) : route_model ?
+		    check_route(&cf, route_model) :
+		    check_discover(&cf, discover);
 		transport_end();
 		return rc;
 	}

@@ -272,9 +272,13 @@ call_setup(const struct conf *c, struct up_call *u)
 	    u->timeout_ms : c->upstream_timeout_ms));
 	(void)curl_easy_setopt(h, CURLOPT_USERAGENT, "hexind/" HEXIND_VERSION);
 	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, u->hdrs);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, u->post);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)u->postlen);
+	if (u->post) {
+		(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, u->post);
+		(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)u->postlen);
+	} else {
+		(void)curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
 	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, u);
 	(void)curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

@@ -36,7 +36,7 @@ struct up_call {
 	/* set by the caller */
 	const char	*url;
 	const char	*headers[UP_HEADERS_MAX];	/* NULL-terminated */
-	const char	*post;		/* the request body */
+	const char	*post;		/* the request body; NULL: a GET */
 	size_t		 postlen;
 	int		 timeout_ms;	/* total; 0: HEXIND_UPSTREAM_TIMEOUT */
 	up_data_fn	 on_stream;	/* NULL: collect every answer */
