@@ -119,6 +119,11 @@ build/hexind-dynamic: $(OBJS)
 build/token-test: tests/unit/token-test.c $(filter-out build/obj/main.o, $(OBJS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
+# What a named key's limits and the ledger cost a request (make
+# bench-limits).
+build/limits-bench: tests/unit/limits-bench.c $(filter-out build/obj/main.o, $(OBJS))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
 build/obj/%.o: hexind/%.c $(HDRS) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

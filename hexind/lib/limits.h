@@ -1,7 +1,7 @@
 /* A named key's limits, kept in one state file per name that every
- * process shares: the times of the requests admitted in the last minute
- * (a sliding window, so that exactly rpm are admitted in any minute) and
- * the tokens spent on the current day (UTC). */
+ * process shares: the requests admitted in the last minute, by the
+ * second (a sliding window, so that exactly rpm are admitted in any 60
+ * whole seconds), and the tokens spent on the current day (UTC). */
 #ifndef HEXIND_LIMITS_H
 #define HEXIND_LIMITS_H
 

@@ -1,5 +1,5 @@
 /* A small file many short-lived processes share in the state directory
- * (a key's counters, the metrics' totals): changed only under an
+ * (the metrics' totals): changed only under an
  * exclusive lock on NAME.lock, and replaced whole by rename(2) from
  * NAME.new, so that a process killed at any instant leaves the old file
  * or the new one, never half of one. Like the token cache, a file that
