@@ -29,7 +29,7 @@ FUZZ_SECONDS	?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_OUT	?= $(FUZZ_TOP)/build/fuzz
 FUZZ_TARGETS	?= http sse envfile models claude_request claude_answer \
-		   claude_stream hexin embeddings body responses messages
+		   claude_stream hexin embeddings body responses messages state
 PKG_CONFIG	?= pkg-config
 # libsystemd is left out: the targets never log to the journal.
 FUZZ_PKGS	?= libcurl yajl

@@ -1,0 +1,163 @@
+/* The parsers of what the team features keep in files, by the input's
+ * first byte: 0, a keys file (HEXIND_API_KEYS_FILE: keys, name=,
+ * models=, rpm=, tpd=, comments), read through auth_count and
+ * auth_check; 1, a key's limits record, admitted and spent against; 2, a
+ * day of the usage ledger, read back whole lines at a time. Whatever the
+ * bytes: no crash, a limits record rewritten at its fixed size, a
+ * ledger read that ends after a newline. */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "fuzz.h"
+#include "http/http.h"
+#include "ledger.h"
+#include "lib/limits.h"
+
+static char	 dir[64];
+static int	 memfd = -1;
+static char	 memfd_path[64];
+
+/* The files the runs made, and their directory, gone at exit. */
+static void
+cleanup(void)
+{
+	static const char *const files[] = { "limits/fz",
+	    "usage/2026-01-01.jsonl", "limits", "usage", "" };
+	char	 path[128];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (unlink(path) == -1)
+			(void)rmdir(path);
+	}
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char	 sub[128];
+
+	(void)argc;
+	(void)argv;
+	fuzz_quiet();
+	snprintf(dir, sizeof(dir), "/tmp/fuzz-state-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		abort();
+	snprintf(sub, sizeof(sub), "%s/limits", dir);
+	(void)mkdir(sub, 0700);
+	snprintf(sub, sizeof(sub), "%s/usage", dir);
+	(void)mkdir(sub, 0700);
+	if ((memfd = memfd_create("keys", 0)) == -1)
+		abort();
+	snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", memfd);
+	(void)atexit(cleanup);
+	return 0;
+}
+
+static void
+put(const char *path, const uint8_t *p, size_t n)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		abort();
+	if (n && write(fd, p, n) != (ssize_t)n)
+		abort();
+	(void)close(fd);
+}
+
+static void
+keys(const uint8_t *p, size_t n)
+{
+	static const char head[] = "GET /v1/models HTTP/1.1\r\nHost: x\r\n"
+	    "Authorization: Bearer sk-fuzz\r\n\r\n";
+	struct conf		 c;
+	struct http_req		 r;
+	struct client_key	 k;
+	const char		*why;
+	char			 err[256], *h;
+
+	memset(&c, 0, sizeof(c));
+	c.api_keys_file = memfd_path;
+	if (ftruncate(memfd, 0) == -1 || pwrite(memfd, p, n, 0) != (ssize_t)n)
+		abort();
+	(void)auth_count(&c, err, sizeof(err));
+	if ((h = strdup(head)) == NULL)
+		abort();
+	memset(&r, 0, sizeof(r));
+	if (http_parse_head(h, sizeof(head) - 1, 100, &r) == 0) {
+		memset(&k, 0, sizeof(k));
+		if (auth_check(&c, &r, &k, &why) == 0) {
+			FUZZ_CHECK(limits_name_ok(k.name));
+			FUZZ_CHECK(k.rpm >= 0 && k.tpd >= 0);
+		}
+	}
+	http_req_free(&r);
+	free(h);
+}
+
+static void
+limits(const uint8_t *p, size_t n)
+{
+	struct limits	 l = { dir, "fz", 3, 100 };
+	struct stat	 st;
+	char		 path[128];
+	long		 retry;
+
+	snprintf(path, sizeof(path), "%s/limits/fz", dir);
+	put(path, p, n);
+	(void)limits_admit(&l, 1796220000000LL, &retry, NULL, NULL);
+	(void)limits_spend(&l, 1796220000000LL, 7);
+	FUZZ_CHECK(stat(path, &st) == 0);
+	FUZZ_CHECK(st.st_size == 2048 || (size_t)st.st_size == n);
+}
+
+static size_t	 records;
+
+static void
+count(const struct ledger_rec *r, void *arg)
+{
+	(void)arg;
+	FUZZ_CHECK(strlen(r->key) < sizeof(r->key));
+	records++;
+}
+
+static void
+ledger(const uint8_t *p, size_t n)
+{
+	char	 path[128];
+	off_t	 end;
+
+	snprintf(path, sizeof(path), "%s/usage/2026-01-01.jsonl", dir);
+	put(path, p, n);
+	snprintf(path, sizeof(path), "%s/usage", dir);
+	records = 0;
+	if (ledger_read(path, "2026-01-01", 0, &end, count, NULL) == 0) {
+		FUZZ_CHECK((size_t)end <= n);
+		FUZZ_CHECK(end == 0 || p[end - 1] == '\n');
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0 || size > 65536)
+		return 0;
+	switch (data[0] % 3) {
+	case 0:
+		keys(data + 1, size - 1);
+		break;
+	case 1:
+		limits(data + 1, size - 1);
+		break;
+	default:
+		ledger(data + 1, size - 1);
+		break;
+	}
+	return 0;
+}
