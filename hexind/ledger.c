@@ -83,7 +83,8 @@ ledger_write(struct exchange *c)
 	char		 dir[PATH_MAX], path[PATH_MAX + 32], day[16], stamp[48];
 
 	if (c->endpoint == NULL || strcmp(c->endpoint, "health") == 0 ||
-	    strcmp(c->endpoint, "metrics") == 0)
+	    strcmp(c->endpoint, "metrics") == 0 ||
+	    (c->req && strcmp(c->req->method, "OPTIONS") == 0))
 		return;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	if (gmtime_r(&ts.tv_sec, &tm) == NULL ||

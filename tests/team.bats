@@ -224,6 +224,17 @@ admitted_until_refused() {
 	ledger "recs[0]['model'] == recs[0]['served'] == 'gpt-4o' and recs[0]['route'] == 'chatgpt/v3'"
 }
 
+@test "/health, a CORS preflight and /metrics write no ledger record" {
+	export HEXIND_CORS_ORIGINS=https://app.example HEXIND_ADMIN_KEYS=adm-1
+	send $'GET /health HTTP/1.0\r\n\r\n'
+	assert_status 200
+	send $'OPTIONS /v1/chat/completions HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: POST\r\n\r\n'
+	assert_status 204
+	send $'GET /metrics HTTP/1.0\r\nAuthorization: Bearer adm-1\r\n\r\n'
+	assert_status 200
+	[ ! -e "$HEXIND_STATE_DIR/usage/$(date -u +%F).jsonl" ]
+}
+
 @test "a failed call and a broken stream are ledger errors with their cause" {
 	KEY=$LEGACY
 	export HEXIND_RETRIES=0
