@@ -148,8 +148,8 @@ build/hexind-asan: $(SRCS) $(HDRS)
 # the suites where the builds can differ (the front door, logging,
 # configuration, the units); the sanitizer build runs them all.
 NOSD_SUITES = tests/http-request.bats tests/connections.bats \
-	      tests/config.bats tests/units.bats tests/run.bats \
-	      tests/auth.bats tests/security.bats
+	      tests/config.bats tests/run.bats tests/auth.bats \
+	      tests/security.bats
 NOSD_PKGS = libcurl yajl
 build/hexind-nosd: $(SRCS) $(HDRS)
 	clang $(WARN) $(INCS) -D_GNU_SOURCE $(shell $(PKG_CONFIG) --cflags $(NOSD_PKGS)) \
@@ -173,14 +173,13 @@ tests/agents/node_modules: tests/agents/package.json tests/agents/package-lock.j
 # The sanitizer build runs every suite. The build make install uses runs
 # those where the link makes a difference (TLS, the connection, logging,
 # configuration, the units, keep-alive, crash safety) and those where the
-# real clients and agents meet it; the plain dynamic build the first
-# kind. Running each suite once per build would add little: the C is the
+# real agents meet it (the SDK suites, slower, run under the sanitizers
+# only); the plain dynamic build the first kind. Running each suite once per build would add little: the C is the
 # same, and the suite has grown past the time the CI gives it.
 LINK_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/units.bats tests/keepalive.bats
 STATIC_SUITES = $(LINK_SUITES) tests/run.bats tests/haproxy.bats \
 	      tests/kill.bats tests/token-cache.bats tests/http-deadlines.bats \
-	      tests/clients-openai.bats tests/clients-anthropic.bats \
 	      tests/codex.bats tests/claude-code.bats
 DYNAMIC_SUITES = $(LINK_SUITES)
 CHECK_BUILDS = hexind/hexind build/hexind-dynamic build/hexind-asan \

@@ -148,8 +148,6 @@ traced() {
 	traced http
 	head -n 1 "$RAW" | grep -q ' 200 '
 	[ "$(grep -cF tls13.cnf "$BATS_TEST_TMPDIR/http.trace")" -eq 0 ]
-	kill "${PIDS[@]}"
-	PIDS=()
 	tls_fake ip
 	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
 	# TLS 1.3 meets the policy
