@@ -113,6 +113,18 @@ sys.exit(0 if r else "%r" % recs)' "$HEXIND_STATE_DIR/usage/$(date -u +%F).jsonl
 	paths | tail -n 1 | grep -q '^claude/model/'
 }
 
+@test "the capture names the fallback that served" {
+	export HEXIND_LOG_DIR=$BATS_TEST_TMPDIR/logs
+	fake_set '{"chat_fail":{"count":1}}'
+	post /v1/chat/completions '{"model":"prim-x","messages":'"$HI"'}'
+	assert_status 200
+	"$PY" -S -c '
+import json, sys
+r, = [json.loads(l) for l in open(sys.argv[1])]
+assert r["model"] == "prim-x" and r["served"] == "deepseek-chat", r' \
+	    "$(find "$HEXIND_LOG_DIR" -name rollout.jsonl)"
+}
+
 @test "a streamed fallback serves the whole stream" {
 	fake_set '{"chat_fail":{"count":1}}'
 	post /v1/chat/completions '{"model":"prim-x","stream":true,"messages":'"$HI"'}'

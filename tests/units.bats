@@ -24,9 +24,11 @@ settings() {
 	[ "$max" -ge 512 ]
 }
 
-@test "the service reads the env file, caches in CacheDirectory, logs to the journal" {
+@test "the service reads the env file, caches in CacheDirectory, keeps state in StateDirectory, logs to the journal" {
 	grep -qx 'EnvironmentFile=-/etc/hexind/hexind.env' units/hexind@.service
 	grep -qx 'CacheDirectory=hexind' units/hexind@.service
+	grep -qx 'StateDirectory=hexind' units/hexind@.service
+	grep -qx 'StateDirectoryMode=0700' units/hexind@.service
 	grep -qx 'DynamicUser=yes' units/hexind@.service
 	grep -qx 'StandardError=journal' units/hexind@.service
 	grep -qx 'StandardInput=socket' units/hexind@.service
