@@ -4,16 +4,19 @@
  * route for its models and prints them as a model-table fragment. Each
  * prints to stdout and exits 0 when all is well, 1 otherwise. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "check.h"
 #include "lib/version.h"
 #include "lib/buf.h"
 #include "lib/json.h"
+#include "lib/statefile.h"
 #include "upstream/attempt.h"
 #include "upstream/models.h"
 #include "upstream/token.h"
@@ -51,6 +54,24 @@ check_token(const struct conf *c)
 	return ok;
 }
 
+/* The state directory: made when missing and writable, or the limits
+ * of named keys cannot be kept (503) and the ledger is not written. */
+static int
+check_state(const struct conf *c)
+{
+	char		 tmp[PATH_MAX], dir[PATH_MAX];
+	const char	*state = conf_state_dir(c, tmp, sizeof(tmp));
+
+	if (statefile_dir(state, "usage", dir, sizeof(dir)) == -1 ||
+	    access(dir, W_OK) == -1) {
+		printf("state: FAIL: %s: %s (named keys with limits get 503, "
+		    "the ledger is not written)\n", state, strerror(errno));
+		return 0;
+	}
+	printf("state: ok: %s\n", state);
+	return 1;
+}
+
 int
 check_run(const struct conf *c)
 {
@@ -72,6 +93,7 @@ check_run(const struct conf *c)
 	} else {
 		printf("keys: ok: %ld\n", nkeys);
 	}
+	ok &= check_state(c);
 	if (models_load(c, &m, err, sizeof(err)) == -1) {
 		printf("models: FAIL: %s\n", err);
 		ok = 0;

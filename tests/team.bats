@@ -126,6 +126,17 @@ sys.exit(0 if r else 1)' "$HEXIND_STATE_DIR/usage/$(date -u +%F).jsonl" "$1"
 	[ "$(calls /chat/completions)" = 0 ]
 }
 
+@test "--check says whether the state directory can be written" {
+	hexrun --check
+	printf '%s\n' "$output" | grep -qx "state: ok: $HEXIND_STATE_DIR"
+	[ -d "$HEXIND_STATE_DIR/usage" ]
+	export HEXIND_STATE_DIR=$BATS_TEST_TMPDIR/file
+	: >"$HEXIND_STATE_DIR"
+	hexrun --check
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" | grep -q "^state: FAIL: $HEXIND_STATE_DIR: .*503"
+}
+
 @test "200 concurrent requests from a key with rpm=100: exactly 100 admitted" {
 	printf '%s name=crowd rpm=100\n' "$ALICE" >"$HEXIND_API_KEYS_FILE"
 	# no credentials: an admitted request fails at once, without a call
