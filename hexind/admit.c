@@ -2,7 +2,6 @@
  * API's own error shape, and names the key and the limit, never the key
  * itself. */
 #include <errno.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,28 +11,6 @@
 #include "lib/clock.h"
 #include "lib/limits.h"
 #include "lib/log.h"
-
-/* Whether model matches one of the comma-separated globs. */
-static int
-models_match(const char *globs, const char *model)
-{
-	char		 g[KEY_MODELS_MAX];
-	const char	*p = globs, *e;
-	size_t		 n;
-
-	while (*p) {
-		e = strchr(p, ',');
-		n = e ? (size_t)(e - p) : strlen(p);
-		if (n > 0 && n < sizeof(g)) {
-			memcpy(g, p, n);
-			g[n] = '\0';
-			if (fnmatch(g, model, 0) == 0)
-				return 1;
-		}
-		p += n + (e != NULL);
-	}
-	return 0;
-}
 
 static void
 limits_of(const struct exchange *c, const struct client_key *k,
@@ -55,7 +32,7 @@ admit(struct exchange *c)
 
 	if (k == NULL)
 		return 0;
-	if (k->models[0] && !models_match(k->models, c->model)) {
+	if (k->models[0] && !conf_list_match(k->models, c->model)) {
 		reply_error(c, 403, "model_not_allowed", "the key %s may not "
 		    "use the model '%.200s' (its models= in the keys file: "
 		    "%.300s)", k->name, c->model, k->models);

@@ -346,6 +346,7 @@ serve(struct conn *cn, const struct conf *cf, const char *conf_err,
 	if (rt->auth) {
 		c.key = &key;
 		c.key_name = key.name;
+		c.key_models = key.models[0] ? key.models : NULL;
 		c.admit = admit;
 	}
 	if (rt->body) {

@@ -66,6 +66,24 @@ sys.exit(0 if r else 1)' "$HEXIND_STATE_DIR/usage/$(date -u +%F).jsonl" "$1"
 	grep -q 'status=403 .* key=alice id=' "$ERR"
 }
 
+@test "/v1/models shows a named key only the models its globs allow" {
+	KEY=$ALICE
+	send "GET /v1/models HTTP/1.0"$'\r\n'"Authorization: Bearer $KEY"$'\r\n\r\n'
+	assert_status 200
+	ids=$(json "' '.join(m['id'] for m in j['data'])")
+	[[ " $ids " == *" gpt-4o "* ]]
+	[[ " $ids " != *" deepseek-chat "* ]]
+	for id in $ids; do [[ $id == gpt-* || $id == claude-* ]]; done
+	send "GET /v1/models/deepseek-chat HTTP/1.0"$'\r\n'"Authorization: Bearer $KEY"$'\r\n\r\n'
+	assert_error 404 model_not_found
+	send "GET /v1/models/gpt-4o HTTP/1.0"$'\r\n'"Authorization: Bearer $KEY"$'\r\n\r\n'
+	assert_status 200
+	# a key without models= sees them all
+	KEY=$LEGACY
+	send "GET /v1/models HTTP/1.0"$'\r\n'"Authorization: Bearer $KEY"$'\r\n\r\n'
+	[[ " $(json "' '.join(m['id'] for m in j['data'])") " == *" deepseek-chat "* ]]
+}
+
 @test "a key with rpm=3 gets three requests a minute, then 429 with Retry-After naming the limit" {
 	KEY=$ALICE
 	for i in 1 2 3; do

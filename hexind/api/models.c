@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "http/reply.h"
+#include "lib/conf.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/version.h"
@@ -18,6 +19,14 @@ model_gen(yajl_gen g, const struct model *m)
 	    json_kint(g, "created", m->created) ||
 	    json_kstr(g, "owned_by", m->owned_by) ||
 	    json_map_close(g) ? -1 : 0;
+}
+
+/* Whether the client's key may use the model (its models= globs): the
+ * list shows a key only those. */
+static int
+visible(const struct exchange *c, const char *id)
+{
+	return c->key_models == NULL || conf_list_match(c->key_models, id);
 }
 
 /* Loads the table or answers 500; the operator finds why in the log. */
@@ -68,7 +77,8 @@ api_models_list(struct exchange *c)
 	rc = json_map_open(g) || json_kstr(g, "object", "list") ||
 	    json_str(g, "data") || json_array_open(g);
 	for (i = 0; rc == 0 && i < m.nmodels; i++)
-		rc = model_gen(g, &m.models[i]);
+		if (visible(c, m.models[i].id))
+			rc = model_gen(g, &m.models[i]);
 	rc = rc || json_array_close(g) || json_map_close(g);
 	gen_reply(c, g, rc);
 	models_free(&m);
@@ -117,7 +127,7 @@ api_models_get(struct exchange *c)
 	snprintf(c->model, sizeof(c->model), "%s", id);
 	if (table_load(c, &m) == -1)
 		return;
-	if ((mo = models_find(&m, id)) == NULL) {
+	if ((mo = models_find(&m, id)) == NULL || !visible(c, id)) {
 		reply_error(c, 404, "model_not_found", "The model '%.200s' "
 		    "does not exist", id);
 	} else if ((g = json_gen()) == NULL) {

@@ -60,6 +60,7 @@ struct exchange {
 	int			(*admit)(struct exchange *);
 	void			*key;
 	const char		*key_name;	/* or NULL */
+	const char		*key_models;	/* its models= globs; NULL: all */
 	/* what is done once the request's outcome is known, before the
 	 * last byte of its answer goes out (reply_finish) */
 	void			(*finish)(struct exchange *);

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -435,6 +436,29 @@ conf_state_dir(const struct conf *c, char *tmp, size_t tmpsz)
 		return tmp;
 	}
 	return STATE_DIR_DEFAULT;
+}
+
+/* Whether s matches one of the comma-separated shell globs (fnmatch(3)),
+ * each of fewer than 256 bytes. */
+int
+conf_list_match(const char *globs, const char *s)
+{
+	char		 g[256];
+	const char	*p = globs, *e;
+	size_t		 n;
+
+	while (*p) {
+		e = strchr(p, ',');
+		n = e ? (size_t)(e - p) : strlen(p);
+		if (n > 0 && n < sizeof(g)) {
+			memcpy(g, p, n);
+			g[n] = '\0';
+			if (fnmatch(g, s, 0) == 0)
+				return 1;
+		}
+		p += n + (e != NULL);
+	}
+	return 0;
 }
 
 /* Whether the comma-separated list holds item (blanks around items

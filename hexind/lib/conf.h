@@ -57,6 +57,7 @@ int	conf_load(struct conf *, char *err, size_t errsz);
 void	conf_print(const struct conf *, FILE *);
 void	conf_usage_settings(FILE *);
 int	conf_list_has(const char *list, const char *item, size_t itemlen);
+int	conf_list_match(const char *globs, const char *);
 const char *conf_cache_dir(const struct conf *, char *tmp, size_t tmpsz);
 const char *conf_state_dir(const struct conf *, char *tmp, size_t tmpsz);
 
