@@ -93,11 +93,10 @@ ledger_write(struct exchange *c)
 		return;
 	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp),
 	    ".%03ldZ", ts.tv_nsec / 1000000);
-	if (ledger_dir(c->conf, dir, sizeof(dir)) == -1) {
-		log_warn("usage ledger: %s", strerror(errno));
-		return;
-	}
-	snprintf(path, sizeof(path), "%s/%s.jsonl", dir, day);
+	/* the directories are made only when missing: every request
+	 * appends, few find them gone */
+	snprintf(path, sizeof(path), "%s/usage/%s.jsonl",
+	    conf_state_dir(c->conf, dir, sizeof(dir)), day);
 	buf_init(&line, LINE_MAX_BYTES);
 	if ((g = json_gen()) == NULL)
 		return;
@@ -107,7 +106,9 @@ ledger_write(struct exchange *c)
 		return;
 	}
 	if (json_take(g, &line) == 0 && buf_addc(&line, '\n') == 0 &&
-	    jsonl_append(path, &line) == -1)
+	    jsonl_append(path, &line) == -1 && (errno != ENOENT ||
+	    ledger_dir(c->conf, dir, sizeof(dir)) == -1 ||
+	    jsonl_append(path, &line) == -1))
 		log_warn("usage ledger %s: %s", path, strerror(errno));
 	buf_free(&line);
 }

@@ -126,9 +126,7 @@ int
 buf_read_file(struct buf *b, const char *path)
 {
 	struct stat	 st;
-	char		 chunk[8192];
-	ssize_t		 r;
-	int		 fd, saved;
+	int		 fd, r, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
@@ -137,6 +135,21 @@ buf_read_file(struct buf *b, const char *path)
 		errno = EINVAL;
 		return -1;
 	}
+	r = buf_read_fd(b, fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/* Appends what fd holds to its end; -1 with errno set (EFBIG past the
+ * cap). The caller closes fd. */
+int
+buf_read_fd(struct buf *b, int fd)
+{
+	char		 chunk[8192];
+	ssize_t		 r;
+
 	for (;;) {
 		r = read(fd, chunk, sizeof(chunk));
 		if (r == -1 && errno == EINTR)
@@ -145,12 +158,8 @@ buf_read_file(struct buf *b, const char *path)
 			break;
 		if (buf_add(b, chunk, (size_t)r) == -1) {
 			errno = EFBIG;
-			r = -1;
-			break;
+			return -1;
 		}
 	}
-	saved = errno;
-	close(fd);
-	errno = saved;
 	return r == 0 ? 0 : -1;
 }

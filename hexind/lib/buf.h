@@ -23,5 +23,6 @@ int	buf_printf(struct buf *, const char *, ...)
 void	buf_consume(struct buf *, size_t);
 char	*buf_cstr(struct buf *);
 int	buf_read_file(struct buf *, const char *path);
+int	buf_read_fd(struct buf *, int fd);
 
 #endif

@@ -55,44 +55,16 @@ open_own(const char *path, int flags, mode_t mode)
 static int
 read_into(const char *path, struct buf *b)
 {
-	char	 chunk[8192];
-	ssize_t	 r;
-	int	 fd, saved;
+	int	 fd, rc, saved;
 
 	b->len = 0;
 	if ((fd = open_own(path, O_RDONLY, 0)) == -1)
 		return errno == ENOENT ? 0 : -1;
-	for (;;) {
-		r = read(fd, chunk, sizeof(chunk));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (buf_add(b, chunk, (size_t)r) == -1) {
-			errno = EFBIG;
-			r = -1;
-			break;
-		}
-	}
+	rc = buf_read_fd(b, fd);
 	saved = errno;
 	(void)close(fd);
 	errno = saved;
-	return r == 0 ? 0 : -1;
-}
-
-/* The file's contents without the lock: what a rename last put there. */
-int
-statefile_read(const char *dir, const char *name, struct buf *b)
-{
-	char	 path[PATH_MAX];
-	int	 n;
-
-	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return read_into(path, b);
+	return rc;
 }
 
 /* Takes the file's lock (waiting at most ms) and reads it into sf->data. */

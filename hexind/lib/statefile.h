@@ -26,6 +26,5 @@ int	statefile_lock(struct statefile *, const char *dir, const char *name,
 	    int ms, lock_gone_fn, void *);
 int	statefile_commit(struct statefile *, const struct buf *);
 void	statefile_unlock(struct statefile *);
-int	statefile_read(const char *dir, const char *name, struct buf *);
 
 #endif
