@@ -119,6 +119,10 @@ build/hexind-dynamic: $(OBJS)
 build/token-test: tests/unit/token-test.c $(filter-out build/obj/main.o, $(OBJS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
+# clock_utc against gmtime_r (tests/http-request.bats).
+build/clock-test: tests/unit/clock-test.c build/obj/lib/clock.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^
+
 # What a named key's limits and the ledger cost a request (make
 # bench-limits).
 build/limits-bench: tests/unit/limits-bench.c $(filter-out build/obj/main.o, $(OBJS))
@@ -183,7 +187,7 @@ STATIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/claude-code.bats
 DYNAMIC_SUITES = tests/tls.bats
 CHECK_BUILDS = hexind/hexind build/hexind-dynamic build/hexind-asan \
-	      build/hexind-nosd build/token-test fuzz-build
+	      build/hexind-nosd build/token-test build/clock-test fuzz-build
 check: deps tests/clients/node_modules tests/agents/node_modules
 	$(MAKE) -j$$(nproc) $(CHECK_BUILDS)
 	mandoc -Tlint -W warning hexind.8

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "lib/version.h"
 #include "lib/buf.h"
+#include "lib/clock.h"
 #include "lib/json.h"
 #include "lib/statefile.h"
 #include "upstream/attempt.h"
@@ -41,8 +42,8 @@ check_token(const struct conf *c)
 		ok = 0;
 	} else {
 		exp = (time_t)t->exp;
-		if (gmtime_r(&exp, &tm) == NULL ||
-		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		clock_utc(exp, &tm);
+		if (strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 			snprintf(when, sizeof(when), "%lld", t->exp);
 		if (token_path(c, path, sizeof(path)) == -1)
 			path[0] = '\0';

@@ -87,8 +87,8 @@ ledger_write(struct exchange *c)
 	    (c->req && strcmp(c->req->method, "OPTIONS") == 0))
 		return;
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
-	    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0 ||
+	clock_utc(ts.tv_sec, &tm);
+	if (strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0 ||
 	    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
 		return;
 	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp),

@@ -61,6 +61,18 @@ sys.stdout.write("GET /health HTTP/1.0\r\n" +
 	[ "$status" -eq 0 ]
 }
 
+@test "the Date header is the time now, in UTC, computed without the time zone" {
+	local before after got
+	before=$(date -u +%s)
+	send $'GET /health HTTP/1.0\r\n\r\n'
+	after=$(date -u +%s)
+	got=$(date -u -d "$(header date)" +%s)
+	[ "$got" -ge "$before" ] && [ "$got" -le "$after" ]
+	# and the calendar agrees with gmtime_r's over 8000 years
+	run "$ROOT/build/clock-test"
+	[ "$status" -eq 0 ]
+}
+
 @test "an error response carries the common headers too" {
 	send $'GET /nowhere HTTP/1.1\r\nHost: example\r\n\r\n'
 	assert_openai_error 404 'invalid url'

@@ -107,8 +107,9 @@ load helpers
 }
 
 # Every request pays for a process start: what it does not need, it must
-# not start (curl, TLS, the model table).
-@test "health, a refused request and a body that is not JSON start no curl, TLS or model table" {
+# not start (curl, TLS, the model table; the local time zone, which no
+# answer shows).
+@test "health, a refused request and a body that is not JSON start no curl, TLS, model table or time zone" {
 	local r
 	printf '{"models": [{"id": "my-model"}]}\n' >"$BATS_TEST_TMPDIR/models.json"
 	: >"$BATS_TEST_TMPDIR/openssl.cnf"
@@ -121,7 +122,7 @@ load helpers
 		    strace -f -qq -e trace=open,openat,socket,socketpair,connect \
 		    -o "$BATS_TEST_TMPDIR/trace" "$HEXIND" <"$REQ" >"$RAW" 2>>"$ERR"
 		head -n 1 "$RAW" | grep -Eq ' (200|401|400) '
-		[ "$(grep -cE 'models\.json|openssl\.cnf|socket|connect\(' "$BATS_TEST_TMPDIR/trace")" -eq 0 ]
+		[ "$(grep -cE 'models\.json|openssl\.cnf|localtime|socket|connect\(' "$BATS_TEST_TMPDIR/trace")" -eq 0 ]
 	done
 	# the same settings do reach both when a chat needs them
 	start_fake
@@ -132,4 +133,5 @@ load helpers
 	head -n 1 "$RAW" | grep -q " 200 " || { cat "$RAW" "$ERR"; false; }
 	grep -q 'models\.json' "$BATS_TEST_TMPDIR/trace"
 	grep -q 'connect(' "$BATS_TEST_TMPDIR/trace"
+	! grep -q 'localtime' "$BATS_TEST_TMPDIR/trace"
 }

@@ -495,8 +495,8 @@ capture_write(struct exchange *c, struct capture *r)
 	int		 rc = -1;
 
 	buf_init(&line, 0);
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0 ||
+	clock_utc(t, &tm);
+	if (strftime(day, sizeof(day), "%Y-%m-%d", &tm) == 0 ||
 	    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
 		log_warn("id=%s capture: no clock", c->id);
 		return;

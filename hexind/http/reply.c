@@ -114,8 +114,8 @@ head_build(struct buf *b, struct exchange *c, int status, const char *ctype,
 	struct tm	 tm;
 	time_t		 t = time(NULL);
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT",
+	clock_utc(t, &tm);
+	if (strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT",
 	    &tm) == 0)
 		date[0] = '\0';
 	if (buf_printf(b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
