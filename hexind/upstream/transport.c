@@ -46,15 +46,13 @@ tls_start(const char *url)
 {
 	uint64_t	 opts = OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT;
 
-	if (strncasecmp(url, "https:", 6) != 0) {
-		/* Nor the legacy table of cipher names: TLS in OpenSSL 3
-		 * fetches its ciphers from the providers. (Certificate
-		 * verification still looks digests up by name.) */
+	if (strncasecmp(url, "https:", 6) != 0)
 		opts |= OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
 		    OPENSSL_INIT_NO_LOAD_SSL_STRINGS;
-		(void)OPENSSL_init_crypto(opts |
-		    OPENSSL_INIT_NO_ADD_ALL_CIPHERS, NULL);
-	}
+	/* Nor the legacy table of cipher names: TLS in OpenSSL 3 fetches
+	 * its ciphers from the providers. (Certificate verification still
+	 * looks digests up by name.) */
+	(void)OPENSSL_init_crypto(opts | OPENSSL_INIT_NO_ADD_ALL_CIPHERS, NULL);
 	(void)OPENSSL_init_ssl(opts, NULL);
 }
 
