@@ -156,6 +156,24 @@ traced() {
 	grep -qF tls13.cnf "$BATS_TEST_TMPDIR/https.trace"
 }
 
+@test "OpenSSL starts while the connection to Hexin opens, not once it is made" {
+	tls_fake ip
+	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
+	write_request /v1/chat/completions "$CHAT"
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq \
+	    -e trace=connect,getrandom,getsockopt \
+	    -o "$BATS_TEST_TMPDIR/trace" "$HEXIND" <"$REQ" >"$RAW" 2>>"$ERR"
+	head -n 1 "$RAW" | grep -q ' 200 ' || { cat "$RAW" "$ERR"; false; }
+	# OpenSSL's random generator takes its seed (a getrandom of 32
+	# bytes or more) after curl's connect() and before curl finds the
+	# connection made (SO_ERROR)
+	awk '/connect\(/ && !c { c = NR }
+	    c && /getrandom\(/ && $NF + 0 >= 32 && !g { g = NR }
+	    c && /SO_ERROR/ && !s { s = NR }
+	    END { exit !(c && g > c && s > g) }' "$BATS_TEST_TMPDIR/trace" ||
+	    { cat "$BATS_TEST_TMPDIR/trace"; false; }
+}
+
 @test "under keep-alive the TLS connection to Hexin carries the next request" {
 	tls_fake ip
 	fake_set '{"upstream_keepalive":true}'
