@@ -106,8 +106,24 @@ build/static/%.o: hexind/%.c $(HDRS) Makefile | $(CURL_DIR)/lib/libcurl.a
 build/static/models_default.o: build/models_default.c
 	$(CC) $(STATIC_CFLAGS) -c -o $@ $<
 
-build/hexind-static: $(STATIC_OBJS) $(CURL_DIR)/lib/libcurl.a
-	$(CC) $(LDFLAGS) -o $@ $(STATIC_OBJS) $(STATIC_LIBS)
+# Static through and through, libc too: a process starts with no
+# dynamic loader and no libc.so to map and bind. Linked where it runs
+# (not position-independent): a PIE would have every start write the
+# 20,000 addresses in OpenSSL's and libc's tables, 105 pages copied and
+# written, a fifth of a /health's CPU (README, Performance). make PIE=1
+# links it position-independent (-static-pie) and pays that for a
+# random address. glibc's notes on getaddrinfo and dlopen in a static
+# program go to build/link.log (README, Install).
+PIE	?= 0
+STATIC_LINK = $(if $(filter 1,$(PIE)),-static-pie,-static -no-pie)
+build/hexind-static: $(STATIC_OBJS) $(CURL_DIR)/lib/libcurl.a build/link-mode
+	$(CC) $(LDFLAGS) $(STATIC_LINK) -o $@ $(STATIC_OBJS) $(STATIC_LIBS) \
+	    2>build/link.log || { cat build/link.log >&2; exit 1; }
+
+# Relinks when PIE changes.
+build/link-mode: FORCE
+	@mkdir -p build
+	@echo '$(STATIC_LINK)' | cmp -s - $@ || echo '$(STATIC_LINK)' >$@
 
 # The dynamic build whatever STATIC says: tested by make check, compared
 # by make bench.
@@ -199,7 +215,7 @@ check: deps tests/clients/node_modules tests/agents/node_modules
 
 # The whole suite once more with every hexind process under valgrind's
 # memcheck: zero errors and zero leaks, or it fails. Slow (see README).
-check-valgrind: deps hexind/hexind build/token-test \
+check-valgrind: deps build/hexind-dynamic build/token-test \
     tests/clients/node_modules tests/agents/node_modules
 	rm -rf tests/valgrind/logs
 	HEXIND=tests/valgrind/hexind bats tests || \
