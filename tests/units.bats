@@ -153,6 +153,19 @@ static_type() {
 	[ "$(static_type)" = EXEC ]
 }
 
+@test "the static build's curl opens no wake-up socket pair: a chat's process opens sockets to Hexin only" {
+	run make -s
+	[ "$status" -eq 0 ]
+	start_fake
+	write_request /v1/chat/completions '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}'
+	strace -f -qq -e trace=socket,socketpair -o "$BATS_TEST_TMPDIR/trace" \
+	    hexind/hexind <"$REQ" >"$RAW" 2>>"$ERR"
+	head -n 1 "$RAW" | grep -q ' 200 ' || { cat "$RAW" "$ERR"; false; }
+	# the login's and the chat's
+	[ "$(grep -c 'socket(AF_INET' "$BATS_TEST_TMPDIR/trace")" -eq 2 ]
+	! grep -Ev 'socket\(AF_INET|exited' "$BATS_TEST_TMPDIR/trace"
+}
+
 @test "make install STATIC=0 installs the dynamic build, and leaves hexind/hexind as it is" {
 	local d=$BATS_TEST_TMPDIR/dest
 	run make -s install STATIC=0 DESTDIR="$d" PREFIX=/opt/hx
