@@ -135,6 +135,10 @@ build/hexind-dynamic: $(OBJS)
 build/token-test: tests/unit/token-test.c $(filter-out build/obj/main.o, $(OBJS))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
+# The compiled built-in model table as JSON (tests/models.bats).
+build/models-dump: tests/unit/models-dump.c build/obj/models_default.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs yajl)
+
 # clock_utc against gmtime_r (tests/http-request.bats).
 build/clock-test: tests/unit/clock-test.c build/obj/lib/clock.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^
@@ -153,12 +157,15 @@ build/obj/models_default.o: build/models_default.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The built-in model table is data kept as JSON; it becomes a C string.
-build/models_default.c: hexind/upstream/models_default.json
+# The built-in model table, parsed at build time into the tree hexind
+# reads where it lies: no parse, no allocation at a request.
+build/models_default.c: hexind/upstream/models_default.json build/models-gen
+	build/models-gen <$< >$@.tmp && mv $@.tmp $@
+
+build/models-gen: scripts/models-gen.c
 	@mkdir -p $(@D)
-	{ echo '/* generated from models_default.json by make */'; \
-	  echo 'const char models_default_json[] ='; \
-	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; \
-	  echo ';'; } > $@
+	$(CC) $(WARN) $(shell $(PKG_CONFIG) --cflags yajl) $(CFLAGS) -o $@ $< \
+	    $(shell $(PKG_CONFIG) --libs yajl) -lm
 
 # The same sources under AddressSanitizer and UBSan, for make check.
 build/hexind-asan: $(SRCS) $(HDRS)
@@ -203,7 +210,8 @@ STATIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/claude-code.bats
 DYNAMIC_SUITES = tests/tls.bats
 CHECK_BUILDS = hexind/hexind build/hexind-dynamic build/hexind-asan \
-	      build/hexind-nosd build/token-test build/clock-test fuzz-build
+	      build/hexind-nosd build/token-test build/clock-test \
+	      build/models-dump fuzz-build
 check: deps tests/clients/node_modules tests/agents/node_modules
 	$(MAKE) -j$$(nproc) $(CHECK_BUILDS)
 	mandoc -Tlint -W warning hexind.8

@@ -64,6 +64,16 @@ assert_route() {
 
 # --- the list and one model ---
 
+@test "the built-in table compiled into hexind is models_default.json, value for value" {
+	"$ROOT/build/models-dump" >"$BATS_TEST_TMPDIR/compiled.json"
+	"$PY" -S -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+b = json.load(open(sys.argv[2]))
+sys.exit(a != b or json.dumps(a) != json.dumps(b))' \
+	    "$ROOT/hexind/upstream/models_default.json" "$BATS_TEST_TMPDIR/compiled.json"
+}
+
 @test "GET /v1/models lists exactly the 18 advertised models" {
 	get /v1/models
 	assert_status 200

@@ -22,7 +22,9 @@
 #define MAX_TOKENS		16
 #define MODEL_INT_MAX		100000000LL	/* max_tokens_*: sums stay small */
 
-extern const char models_default_json[];
+/* build/models_default.c: models_default.json as yajl_tree_parse gives
+ * it, compiled in (scripts/models-gen); read-only, never freed. */
+extern const yajl_val models_default_tree;
 
 enum ktype { T_STR, T_STRARR, T_ARR, T_OBJ, T_BOOL, T_INT, T_TOKENS };
 
@@ -472,6 +474,18 @@ nomem:
 	return -1;
 }
 
+/* The top level's keys and the bedrock object's: 0, or -1 with err. */
+static int
+top_check(yajl_val root, const char *source, char *err, size_t errsz)
+{
+	if (keys_check(root, top_keys, NKEYS(top_keys), source, err,
+	    errsz) == -1 || (json_get(root, "bedrock") &&
+	    keys_check(json_get(root, "bedrock"), bedrock_keys,
+	    NKEYS(bedrock_keys), "bedrock", err, errsz) == -1))
+		return -1;
+	return 0;
+}
+
 static yajl_val
 tree_parse(const char *json, size_t n, const char *source, char *err,
     size_t errsz)
@@ -483,10 +497,7 @@ tree_parse(const char *json, size_t n, const char *source, char *err,
 		snprintf(err, errsz, "%s: not valid JSON: %s", source, perr);
 		return NULL;
 	}
-	if (keys_check(root, top_keys, NKEYS(top_keys), source, err,
-	    errsz) == -1 || (json_get(root, "bedrock") &&
-	    keys_check(json_get(root, "bedrock"), bedrock_keys,
-	    NKEYS(bedrock_keys), "bedrock", err, errsz) == -1)) {
+	if (top_check(root, source, err, errsz) == -1) {
 		yajl_tree_free(root);
 		return NULL;
 	}
@@ -551,16 +562,14 @@ models_load(const struct conf *c, struct models *m, char *err, size_t errsz)
 		buf_free(&b);
 		if (file == NULL)
 			return -1;
-		m->trees[0] = file;
+		m->file = file;
 		if (table_add(m, file, source, err, errsz) == -1)
 			goto fail;
 	}
 	if (file == NULL || !YAJL_IS_TRUE(json_get(file, "replace"))) {
-		builtin = tree_parse(models_default_json,
-		    strlen(models_default_json), "built-in table", err, errsz);
-		if (builtin == NULL)
+		builtin = models_default_tree;
+		if (top_check(builtin, "built-in table", err, errsz) == -1)
 			goto fail;
-		m->trees[1] = builtin;
 		/* file models win: add the built-in ones first */
 		struct model	*fm = m->models;
 		size_t		 nfm = m->nmodels, i, j;
@@ -602,8 +611,7 @@ models_free(struct models *m)
 {
 	free(m->models);
 	free(m->families);
-	yajl_tree_free(m->trees[0]);
-	yajl_tree_free(m->trees[1]);
+	yajl_tree_free(m->file);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -59,7 +59,7 @@ struct models {
 	yajl_val	 bedrock_betas;		/* anthropic-beta flags Bedrock
 						   takes, or NULL: any */
 	yajl_val	 bedrock_fields;	/* Messages body fields */
-	yajl_val	 trees[2];
+	yajl_val	 file;		/* HEXIND_MODELS_FILE's tree */
 };
 
 #define MODELS_ERRSZ	512

@@ -43,7 +43,7 @@ FUZZ_ALL_CFLAGS	 = $(WARN) -D_GNU_SOURCE $(FUZZ_SAN) $(FUZZ_CFLAGS) \
 FUZZ_LIBS	 = $(shell $(PKG_CONFIG) --libs $(FUZZ_PKGS))
 
 # Every hexind source but main.c; models_default.c is generated here from
-# the JSON, as the top Makefile does, so neither build waits on the other.
+# the JSON by the top Makefile's build/models-gen, with this build's flags.
 FUZZ_HEXIND_SRCS = $(filter-out $(FUZZ_SRCDIR)/main.c, \
 		   $(wildcard $(FUZZ_SRCDIR)/*.c $(FUZZ_SRCDIR)/*/*.c))
 FUZZ_HEXIND_HDRS = $(wildcard $(FUZZ_SRCDIR)/*.h $(FUZZ_SRCDIR)/*/*.h)
@@ -68,12 +68,10 @@ $(FUZZ_OUT)/obj/%.o: $(FUZZ_SRCDIR)/%.c $(FUZZ_HEXIND_HDRS)
 	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer-no-link \
 	    -I$(FUZZ_SRCDIR) -c -o $@ $<
 
-$(FUZZ_OUT)/models_default.c: $(FUZZ_SRCDIR)/upstream/models_default.json
+$(FUZZ_OUT)/models_default.c: $(FUZZ_SRCDIR)/upstream/models_default.json \
+    build/models-gen
 	@mkdir -p $(@D)
-	{ echo '/* generated from models_default.json by make */'; \
-	  echo 'const char models_default_json[] ='; \
-	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; \
-	  echo ';'; } > $@
+	build/models-gen <$< >$@.tmp && mv $@.tmp $@
 
 $(FUZZ_OUT)/obj/models_default.o: $(FUZZ_OUT)/models_default.c
 	@mkdir -p $(@D)
