@@ -166,6 +166,18 @@ static_type() {
 	! grep -Ev 'socket\(AF_INET|exited' "$BATS_TEST_TMPDIR/trace"
 }
 
+@test "the static build's curl starts no OpenSSL engine, not even for plain http" {
+	run make -s
+	[ "$status" -eq 0 ]
+	start_fake
+	write_request /v1/chat/completions '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}'
+	run gdb -q -batch -ex 'break ENGINE_new' -ex "run <$REQ >$RAW" \
+	    hexind/hexind
+	head -n 1 "$RAW" | grep -q ' 200 ' || { cat "$RAW" "$ERR"; false; }
+	[[ $output == *"exited normally"* ]]
+	[[ $output != *"Breakpoint 1, "* ]]
+}
+
 @test "make install STATIC=0 installs the dynamic build, and leaves hexind/hexind as it is" {
 	local d=$BATS_TEST_TMPDIR/dest
 	run make -s install STATIC=0 DESTDIR="$d" PREFIX=/opt/hx
