@@ -159,13 +159,16 @@ build/obj/models_default.o: build/models_default.c
 # The built-in model table is data kept as JSON; it becomes a C string.
 # The built-in model table, parsed at build time into the tree hexind
 # reads where it lies: no parse, no allocation at a request.
+# (Written under a name of its own and renamed: make check's parallel
+# builds and the static build's own make may both come here at once.)
 build/models_default.c: hexind/upstream/models_default.json build/models-gen
-	build/models-gen <$< >$@.tmp && mv $@.tmp $@
+	build/models-gen <$< >$@.$$$$ && mv $@.$$$$ $@
 
 build/models-gen: scripts/models-gen.c
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(shell $(PKG_CONFIG) --cflags yajl) $(CFLAGS) -o $@ $< \
-	    $(shell $(PKG_CONFIG) --libs yajl) -lm
+	$(CC) $(WARN) $(shell $(PKG_CONFIG) --cflags yajl) $(CFLAGS) \
+	    -o $@.$$$$ $< $(shell $(PKG_CONFIG) --libs yajl) -lm && \
+	    mv $@.$$$$ $@
 
 # The same sources under AddressSanitizer and UBSan, for make check.
 build/hexind-asan: $(SRCS) $(HDRS)

@@ -71,7 +71,7 @@ $(FUZZ_OUT)/obj/%.o: $(FUZZ_SRCDIR)/%.c $(FUZZ_HEXIND_HDRS)
 $(FUZZ_OUT)/models_default.c: $(FUZZ_SRCDIR)/upstream/models_default.json \
     build/models-gen
 	@mkdir -p $(@D)
-	build/models-gen <$< >$@.tmp && mv $@.tmp $@
+	build/models-gen <$< >$@.$$$$ && mv $@.$$$$ $@
 
 $(FUZZ_OUT)/obj/models_default.o: $(FUZZ_OUT)/models_default.c
 	@mkdir -p $(@D)
