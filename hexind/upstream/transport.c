@@ -37,6 +37,12 @@ static CURLSH	*share;		/* keep-alive: connections outlive calls */
 #ifdef HAVE_OPENSSL
 static int	 tls_conf_read;
 
+static int
+is_https(const char *url)
+{
+	return strncasecmp(url, "https:", 6) == 0;
+}
+
 /* curl has OpenSSL read openssl.cnf at its start, about half a
  * millisecond a process: hexind starts OpenSSL without it, and reads it
  * before the first https call, so the system's TLS policy applies to
@@ -50,7 +56,7 @@ tls_start(const char *url)
 {
 	uint64_t	 opts = OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT;
 
-	if (strncasecmp(url, "https:", 6) != 0)
+	if (!is_https(url))
 		opts |= OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
 		    OPENSSL_INIT_NO_LOAD_SSL_STRINGS;
 	/* Nor the legacy table of cipher names: TLS in OpenSSL 3 fetches
@@ -63,7 +69,7 @@ tls_start(const char *url)
 static void
 tls_conf(const char *url)
 {
-	if (tls_conf_read || strncasecmp(url, "https:", 6) != 0)
+	if (tls_conf_read || !is_https(url))
 		return;
 	tls_conf_read = 1;
 	if (CONF_modules_load_file(NULL, NULL, CONF_MFLAGS_DEFAULT_SECTION |
@@ -92,7 +98,7 @@ tls_warm(const char *url)
 	EVP_MAC		*mac;
 	OSSL_DECODER	*dec;
 
-	if (warmed || strncasecmp(url, "https:", 6) != 0)
+	if (warmed || !is_https(url))
 		return;
 	warmed = 1;
 	(void)RAND_status();
