@@ -1,19 +1,24 @@
 /* One file a site (scheme, host and port, and the CA setting that
  * verified it) in the cache directory, "tls-" and a hash: the session
- * OpenSSL was given, in its own DER form. It is read as the token cache
- * is (never a symbolic link, a file of another user or one that others
- * may read or write) and written as it is (0600, by rename), since a
- * session stands for a verified server: whoever could plant one could
- * impersonate Hexin. An expired or unusable session is dropped.
+ * the TLS library was given, in its own DER form. It is read as the
+ * token cache is (never a symbolic link, a file of another user or one
+ * that others may read or write) and written as it is (0600, by rename),
+ * since a session stands for a verified server: whoever could plant one
+ * could impersonate Hexin. An expired or unusable session is dropped.
  *
  * curl (7.88) has no way in before its handshake but the SSL_CTX it
  * shows CURLOPT_SSL_CTX_FUNCTION: the session goes in from the context's
  * info callback at the handshake's start, unless curl set one of its own
  * (keep-alive), and is taken from its new-session callback, which then
- * hands it on to curl's. */
+ * hands it on to curl's. The same calls serve OpenSSL (the dynamic build)
+ * and wolfSSL (the static build), through wolfSSL's OpenSSL names.
+ *
+ * Over wolfSSL, curl takes no CA directory either: the context is given
+ * wolfSSL's own lookup by hash, which reads a CA from HEXIND_CA_DIR only
+ * when a chain names it, as OpenSSL's does. */
 #include "upstream/tlscache.h"
 
-#ifdef HAVE_OPENSSL
+#if defined(HAVE_OPENSSL) || defined(HAVE_WOLFSSL)
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -27,7 +32,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HAVE_WOLFSSL
+#include <wolfssl/options.h>
+#include <wolfssl/ssl.h>
+#include <wolfssl/openssl/ssl.h>
+#else
 #include <openssl/ssl.h>
+#endif
 
 #include "lib/log.h"
 #include "lib/sha256.h"
@@ -36,16 +47,21 @@
 #define SITES		8	/* sites one process keeps sessions for */
 
 struct site {
-	char	 path[PATH_MAX];
-	int	(*curl_cb)(SSL *, SSL_SESSION *);
-	long	 loaded_at;	/* the loaded session's issue time, or 0 */
-	long	 loaded_life;
-	int	 saved;		/* a session of this process went to disk */
+	char		 path[PATH_MAX];	/* "" for no file */
+	const char	*ca_dir;	/* wolfSSL's to read; NULL for a file */
+	int		(*curl_cb)(SSL *, SSL_SESSION *);
+	long		 loaded_at;	/* the loaded session's issue time */
+	long		 loaded_life;
+	int		 saved;		/* a session of this process on disk */
 };
 
 static struct site	 sites[SITES];
+static struct site	 nofile;	/* a site past SITES or too long */
 static size_t		 nsites;
 static int		 ex_index = -1;
+#ifdef HAVE_WOLFSSL
+static int		 ssl_index = -1;	/* an SSL whose start was seen */
+#endif
 
 /* The site's file: the hash of what verified the session, so that a
  * session is never resumed under another CA setting. */
@@ -70,16 +86,18 @@ site_for(const struct conf *c, const char *url)
 		sha256_update(&s, c->ca_dir, strlen(c->ca_dir));
 	sha256_name(&s, name);
 	dir = conf_cache_dir(c, dirbuf, sizeof(dirbuf));
+	nofile.ca_dir = c->ca_file ? NULL : c->ca_dir;
 	len = snprintf(path, sizeof(path), "%s/tls-%s", dir, name);
 	if (len < 0 || (size_t)len + 16 >= sizeof(path))
-		return NULL;
+		return &nofile;
 	n = (size_t)len;
 	for (i = 0; i < nsites; i++)
 		if (strcmp(sites[i].path, path) == 0)
 			return &sites[i];
 	if (nsites == SITES)
-		return NULL;
+		return &nofile;
 	memcpy(sites[nsites].path, path, n + 1);
+	sites[nsites].ca_dir = nofile.ca_dir;
 	return &sites[nsites++];
 }
 
@@ -94,6 +112,8 @@ load(const char *path)
 	ssize_t			 r;
 	int			 fd;
 
+	if (*path == '\0')
+		return NULL;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		if (errno == ELOOP)
 			log_warn("TLS session cache %s is a symbolic link: "
@@ -129,6 +149,8 @@ save(const char *path, SSL_SESSION *sess)
 	char		 tmp[PATH_MAX + 32];
 	int		 n, fd;
 
+	if (*path == '\0')
+		return;
 	n = i2d_SSL_SESSION(sess, NULL);
 	if (n <= 0 || n > (int)sizeof(buf) ||
 	    i2d_SSL_SESSION(sess, &p) != n ||
@@ -152,7 +174,27 @@ save(const char *path, SSL_SESSION *sess)
 static struct site *
 site_of(const SSL *ssl)
 {
-	return SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index);
+	return SSL_CTX_get_ex_data(SSL_get_SSL_CTX((SSL *)(uintptr_t)ssl),
+	    ex_index);
+}
+
+/* Whether the handshake is about to start, with no session of curl's:
+ * OpenSSL says so once, before its ClientHello. wolfSSL says only that
+ * SSL_connect was called, which curl does until the handshake is done:
+ * the first call is the start. */
+static int
+starts_afresh(const SSL *ssl, int where)
+{
+#ifdef HAVE_WOLFSSL
+	SSL	*w = (SSL *)(uintptr_t)ssl;
+
+	if (where != SSL_ST_CONNECT || SSL_get_ex_data(w, ssl_index) != NULL ||
+	    SSL_set_ex_data(w, ssl_index, (void *)w) != 1)
+		return 0;
+	return !SSL_session_reused(w);
+#else
+	return (where & SSL_CB_HANDSHAKE_START) && SSL_get_session(ssl) == NULL;
+#endif
 }
 
 static void
@@ -162,13 +204,13 @@ on_info(const SSL *ssl, int where, int ret)
 	SSL_SESSION	*sess;
 
 	(void)ret;
-	if (!(where & SSL_CB_HANDSHAKE_START) || SSL_get_session(ssl) != NULL ||
-	    (s = site_of(ssl)) == NULL || (sess = load(s->path)) == NULL)
+	if (!starts_afresh(ssl, where) || (s = site_of(ssl)) == NULL ||
+	    (sess = load(s->path)) == NULL)
 		return;
 	s->loaded_at = SSL_SESSION_get_time(sess);
 	s->loaded_life = SSL_SESSION_get_timeout(sess);
-	/* OpenSSL hands the callback a const SSL; the session is the one
-	 * thing set on it, before the ClientHello is written. */
+	/* The library hands the callback a const SSL; the session is the
+	 * one thing set on it, before the ClientHello is written. */
 	if (SSL_set_session((SSL *)(uintptr_t)ssl, sess) != 1)
 		s->loaded_at = 0;
 	SSL_SESSION_free(sess);
@@ -195,11 +237,25 @@ static CURLcode
 on_ctx(CURL *h, void *sslctx, void *arg)
 {
 	SSL_CTX		*ctx = sslctx;
+	struct site	*s = arg;
+#ifdef HAVE_WOLFSSL
+	X509_LOOKUP	*l;
+#endif
 
 	(void)h;
+#ifdef HAVE_WOLFSSL
+	if (s->ca_dir != NULL && ((l = X509_STORE_add_lookup(
+	    SSL_CTX_get_cert_store(ctx), X509_LOOKUP_hash_dir())) == NULL ||
+	    X509_LOOKUP_add_dir(l, s->ca_dir, X509_FILETYPE_PEM) != 1))
+		return CURLE_SSL_CACERT_BADFILE;
 	if (SSL_CTX_set_ex_data(ctx, ex_index, arg) != 1)
 		return CURLE_OK;
-	((struct site *)arg)->curl_cb = SSL_CTX_sess_get_new_cb(ctx);
+	s->curl_cb = NULL;	/* curl over wolfSSL keeps no new sessions */
+#else
+	if (SSL_CTX_set_ex_data(ctx, ex_index, arg) != 1)
+		return CURLE_OK;
+	s->curl_cb = SSL_CTX_sess_get_new_cb(ctx);
+#endif
 	/* the new-session callback is called only with client caching on */
 	(void)SSL_CTX_set_session_cache_mode(ctx,
 	    SSL_CTX_get_session_cache_mode(ctx) | SSL_SESS_CACHE_CLIENT |
@@ -216,12 +272,19 @@ tlscache_use(CURL *h, const struct conf *c, const char *url)
 {
 	struct site	*s;
 
-	if (strncasecmp(url, "https://", 8) != 0 ||
-	    (s = site_for(c, url)) == NULL)
+	if (strncasecmp(url, "https://", 8) != 0)
 		return 0;
-	if (ex_index == -1 && (ex_index = SSL_CTX_get_ex_new_index(0, NULL,
-	    NULL, NULL, NULL)) == -1)
-		return 0;
+	s = site_for(c, url);
+	if (ex_index == -1)
+		ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+#ifdef HAVE_WOLFSSL
+	if (ssl_index == -1)
+		ssl_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (ssl_index == -1)
+		s = &nofile;
+#endif
+	if (ex_index == -1)
+		s = &nofile;
 	if (curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ctx) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, s) != CURLE_OK)
 		return -1;

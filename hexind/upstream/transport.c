@@ -310,10 +310,14 @@ call_setup(const struct conf *c, struct up_call *u)
 		return -1;
 	/* A bundle file is parsed whole by every process that opens a TLS
 	 * connection; a hashed directory is read only for the issuers the
-	 * chain names. So no bundle unless HEXIND_CA_FILE asks for one. */
+	 * chain names. So no bundle unless HEXIND_CA_FILE asks for one.
+	 * (curl over wolfSSL takes no directory: tlscache gives it.) */
 	if (curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file) != CURLE_OK ||
+#ifndef HAVE_WOLFSSL
 	    curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_file ? NULL :
-	    c->ca_dir) != CURLE_OK || tlscache_use(h, c, u->url) == -1)
+	    c->ca_dir) != CURLE_OK ||
+#endif
+	    tlscache_use(h, c, u->url) == -1)
 		return -1;
 	(void)curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -349,6 +353,8 @@ call_setup(const struct conf *c, struct up_call *u)
 static void
 call_finish(struct up_call *u, CURLcode rc)
 {
+	const char	*e;
+
 	u->done = 1;
 	if (rc == CURLE_OK) {
 		(void)curl_easy_getinfo(u->h, CURLINFO_RESPONSE_CODE,
@@ -357,9 +363,17 @@ call_finish(struct up_call *u, CURLcode rc)
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		u->timeout = 1;
-	if (u->error[0] == '\0')
-		snprintf(u->error, sizeof(u->error), "%s", u->curl_error[0] ?
-		    u->curl_error : curl_easy_strerror(rc));
+	if (u->error[0] != '\0')
+		return;
+	e = u->curl_error[0] ? u->curl_error : curl_easy_strerror(rc);
+	e += strspn(e, " ");
+	/* Each TLS library words a server it cannot verify its own way
+	 * (wolfSSL's "CA signer not available for verification"): the
+	 * operator is told it is the certificate. */
+	snprintf(u->error, sizeof(u->error), "%s%s",
+	    (rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CACERT_BADFILE) && !strcasestr(e, "certificate") ?
+	    "TLS certificate not verified: " : "", e);
 }
 
 /* Runs the calls to their ends, at most parallel at once (0: all).
