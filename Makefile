@@ -204,14 +204,15 @@ tests/agents/node_modules: tests/agents/package.json tests/agents/package-lock.j
 # its link makes a difference (TLS, the connection, logging,
 # configuration, the units, keep-alive, crash safety, the deadlines) and
 # where the real agents meet it. The plain dynamic build: TLS, through
-# Debian's libcurl as the sanitizer build's, but uninstrumented. The C is
-# the same in every build, and every suite once per build would take the
-# CI far past its 20 minutes.
+# Debian's libcurl and OpenSSL as the sanitizer build's, but
+# uninstrumented, and what only OpenSSL does (tests/tls-openssl.bats).
+# The rest of the C is the same in every build, and every suite once per
+# build would take the CI far past its 20 minutes.
 STATIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/units.bats tests/keepalive.bats tests/run.bats \
 	      tests/kill.bats tests/http-deadlines.bats tests/codex.bats \
 	      tests/claude-code.bats
-DYNAMIC_SUITES = tests/tls.bats
+DYNAMIC_SUITES = tests/tls.bats tests/tls-openssl.bats
 CHECK_BUILDS = hexind/hexind build/hexind-dynamic build/hexind-asan \
 	      build/hexind-nosd build/token-test build/clock-test \
 	      build/models-dump fuzz-build

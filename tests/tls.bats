@@ -1,68 +1,8 @@
-# Hexin over https: certificates verified against the system's CA store
-# or HEXIND_CA_FILE, the system's OpenSSL policy applied, and openssl.cnf
-# read only by a process that makes an https call.
+# Hexin over https, in every build: certificates verified against the
+# system's CA store or HEXIND_CA_FILE, the host named, TLS 1.3 where the
+# server speaks it, keep-alive, and sessions resumed across processes.
 load helpers
-
-CHAT='{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}'
-STREAM='{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"yo"}]}'
-
-# A test CA, a certificate it signs for 127.0.0.1, and one it signs for
-# another name; made once for the file.
-setup_file() {
-	local d=$BATS_FILE_TMPDIR
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -subj /CN=hexind-test-ca -days 2 -keyout "$d/ca.key" \
-	    -out "$d/ca.pem" 2>/dev/null
-	for n in ip:IP:127.0.0.1 name:DNS:hexin.invalid; do
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		    -subj /CN=upstream -keyout "$d/${n%%:*}.key" \
-		    -out "$d/${n%%:*}.csr" 2>/dev/null
-		printf 'subjectAltName=%s\n' "${n#*:}" >"$d/${n%%:*}.ext"
-		openssl x509 -req -in "$d/${n%%:*}.csr" -CA "$d/ca.pem" \
-		    -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-		    -extfile "$d/${n%%:*}.ext" -out "$d/${n%%:*}.pem" 2>/dev/null
-	done
-	# The policy a system could set in openssl.cnf: TLS 1.3 at least.
-	cat >"$d/tls13.cnf" <<-'EOF'
-	openssl_conf = openssl_init
-	[openssl_init]
-	ssl_conf = ssl_sect
-	[ssl_sect]
-	system_default = system_default_sect
-	[system_default_sect]
-	MinProtocol = TLSv1.3
-	EOF
-}
-
-setup() {
-	common_setup
-	# The curl tool (not hexind's libcurl) trusts the test CA, for the
-	# fake's control routes.
-	export CURL_CA_BUNDLE=$BATS_FILE_TMPDIR/ca.pem
-}
-
-# tls_fake CERT [ARGS...]: the fake over https with CERT (ip or name).
-tls_fake() {
-	local c=$BATS_FILE_TMPDIR/$1
-	shift
-	start_fake --tls-cert "$c.pem" --tls-key "$c.key" "$@"
-	FAKE=https://127.0.0.1:$FAKE_PORT
-	export HITHINK_APP_URL=$FAKE/vtuber/auth/api/oauth/v1/login
-	export HITHINK_BASE_URL=$FAKE/vtuber/ai_access
-}
-
-# recorded FIELD: FIELD of each request the fake recorded, one a line.
-recorded() {
-	curl -sS -f "$FAKE/_fake/requests" | "$PY" -S -c '
-import json, sys
-for r in json.load(sys.stdin)["requests"]:
-    print(r[sys.argv[1]])' "$1"
-}
-
-# The TLS versions of the fake's recorded requests, one a line.
-tls_versions() {
-	recorded tls
-}
+load tls-helpers
 
 @test "with HEXIND_CA_FILE an https upstream answers a chat and a stream over TLS" {
 	tls_fake ip
@@ -122,58 +62,6 @@ tls_versions() {
 	[ "$status" -eq 0 ]
 }
 
-@test "the system's OpenSSL policy applies to https calls" {
-	tls_fake ip --tls-max 1.2
-	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
-	# no policy: TLS 1.2 is fine
-	OPENSSL_CONF=/dev/null post /v1/chat/completions "$CHAT"
-	assert_status 200
-	[ "$(tls_versions)" = "$(printf 'TLSv1.2\nTLSv1.2')" ]
-	# openssl.cnf asks for TLS 1.3: the 1.2-only upstream is refused
-	OPENSSL_CONF=$BATS_FILE_TMPDIR/tls13.cnf post /v1/chat/completions "$CHAT"
-	assert_openai_error 502
-}
-
-# traced NAME: hexind on $REQ under strace, the files it opens in NAME.trace
-# (LeakSanitizer cannot run under ptrace).
-traced() {
-	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=open,openat \
-	    -o "$BATS_TEST_TMPDIR/$1.trace" "$HEXIND" <"$REQ" >"$RAW" 2>>"$ERR"
-}
-
-@test "openssl.cnf is read by a process that calls https, not by one that calls http" {
-	export OPENSSL_CONF=$BATS_FILE_TMPDIR/tls13.cnf
-	start_fake
-	write_request /v1/chat/completions "$CHAT"
-	traced http
-	head -n 1 "$RAW" | grep -q ' 200 '
-	[ "$(grep -cF tls13.cnf "$BATS_TEST_TMPDIR/http.trace")" -eq 0 ]
-	tls_fake ip
-	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
-	# TLS 1.3 meets the policy
-	traced https
-	head -n 1 "$RAW" | grep -q ' 200 '
-	grep -qF tls13.cnf "$BATS_TEST_TMPDIR/https.trace"
-}
-
-@test "OpenSSL starts while the connection to Hexin opens, not once it is made" {
-	tls_fake ip
-	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
-	write_request /v1/chat/completions "$CHAT"
-	ASAN_OPTIONS=detect_leaks=0 strace -f -qq \
-	    -e trace=connect,getrandom,getsockopt \
-	    -o "$BATS_TEST_TMPDIR/trace" "$HEXIND" <"$REQ" >"$RAW" 2>>"$ERR"
-	head -n 1 "$RAW" | grep -q ' 200 ' || { cat "$RAW" "$ERR"; false; }
-	# OpenSSL's random generator takes its seed (a getrandom of 32
-	# bytes or more) after curl's connect() and before curl finds the
-	# connection made (SO_ERROR)
-	awk '/connect\(/ && !c { c = NR }
-	    c && /getrandom\(/ && $NF + 0 >= 32 && !g { g = NR }
-	    c && /SO_ERROR/ && !s { s = NR }
-	    END { exit !(c && g > c && s > g) }' "$BATS_TEST_TMPDIR/trace" ||
-	    { cat "$BATS_TEST_TMPDIR/trace"; false; }
-}
-
 @test "under keep-alive the TLS connection to Hexin carries the next request" {
 	tls_fake ip
 	fake_set '{"upstream_keepalive":true}'
@@ -215,10 +103,6 @@ assert all(r["tls"] == "TLSv1.3" for r in calls), calls'
 	[ "$(curl -sS -f "$FAKE/_fake/requests" | json_count)" -eq 2 ]
 	[ "$(FAKE=$tls recorded path)" = /gateway/v1/chat/completions ]
 	[ "$(FAKE=$tls recorded tls)" = TLSv1.3 ]
-}
-
-json_count() {
-	"$PY" -S -c 'import json, sys; print(len(json.load(sys.stdin)["requests"]))'
 }
 
 # resumed: the fake's TLS records, one a line: "True" for a handshake
