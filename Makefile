@@ -46,20 +46,23 @@ OBJS	 = $(HX_SRCS:hexind/%.c=build/obj/%.o) build/obj/models_default.o
 all: hexind/hexind
 
 # hexind/hexind is the static build: libcurl (HTTP and HTTPS over
-# OpenSSL only, from Debian's curl source: scripts/build-curl), OpenSSL
-# and yajl linked in, only libc shared; a process starts in a fraction of
-# the dynamic build's time (README, Performance). Where the curl source
-# package cannot be had, hexind/hexind is the dynamic build, and make
+# wolfSSL only, both from Debian's source packages: scripts/build-curl),
+# wolfSSL, yajl and libc linked in; a process starts in a fraction of
+# the dynamic build's time, and makes an https call for a fraction of
+# what OpenSSL's start costs (README, Performance). Where the curl or
+# wolfssl source cannot be had, hexind/hexind is the dynamic build, and make
 # says so in one line. make STATIC=0 makes it the dynamic build on
 # purpose. make run, make install, the tests, the bench and the load
 # test all use hexind/hexind.
 STATIC	?= 1
 CURL_DIR = build/curl
 LIBDIR	 = $(shell $(PKG_CONFIG) --variable=libdir yajl)
-STATIC_CFLAGS = $(WARN) $(INCS) -D_GNU_SOURCE -DHAVE_OPENSSL -I$(CURL_DIR)/include \
+WOLFSSL_DIR = $(CURL_DIR)/wolfssl
+STATIC_CFLAGS = $(WARN) $(INCS) -D_GNU_SOURCE -DHAVE_WOLFSSL \
+	     -I$(CURL_DIR)/include -I$(WOLFSSL_DIR)/include \
 	     $(shell $(PKG_CONFIG) --cflags yajl) $(CFLAGS)
 STATIC_LIBS = $(CURL_DIR)/lib/libcurl.a $(LIBDIR)/libyajl_s.a \
-	     $(LIBDIR)/libssl.a $(LIBDIR)/libcrypto.a -pthread -ldl
+	     $(WOLFSSL_DIR)/lib/libwolfssl.a -lm -pthread
 STATIC_OBJS = $(HX_SRCS:hexind/%.c=build/static/%.o) \
 	     build/static/models_default.o
 INSTALL_BIN = $(if $(filter 0,$(STATIC)),build/hexind-dynamic,hexind/hexind)
@@ -77,8 +80,9 @@ hexind/hexind: build/hexind-dynamic FORCE
 	@cmp -s build/hexind-dynamic $@ || cp build/hexind-dynamic $@
 else
 hexind/hexind: FORCE
-	@if [ -f $(CURL_DIR)/lib/libcurl.a ] || { mkdir -p build && \
-	    echo "make: a static libcurl from Debian's curl source" \
+	@if { [ -f $(CURL_DIR)/lib/libcurl.a ] && \
+	    [ -f $(WOLFSSL_DIR)/lib/libwolfssl.a ]; } || { mkdir -p build && \
+	    echo "make: a static libcurl and wolfSSL from Debian's source" \
 	        "(scripts/build-curl, build/curl.log)" && \
 	    scripts/build-curl $(CURL_DIR) >build/curl.log 2>&1; }; \
 	then \
@@ -86,7 +90,7 @@ hexind/hexind: FORCE
 		    $(MAKE) --no-print-directory build/hexind-static; } && \
 		{ cmp -s build/hexind-static $@ || cp build/hexind-static $@; }; \
 	else \
-		echo "make: no curl source package (build/curl.log):" \
+		echo "make: no curl or wolfssl source (build/curl.log):" \
 		    "hexind/hexind is the dynamic build, slower to start" \
 		    "(README, Performance)"; \
 		{ $(MAKE) -q --no-print-directory build/hexind-dynamic || \
@@ -205,9 +209,10 @@ tests/agents/node_modules: tests/agents/package.json tests/agents/package-lock.j
 # configuration, the units, keep-alive, crash safety, the deadlines) and
 # where the real agents meet it. The plain dynamic build: TLS, through
 # Debian's libcurl and OpenSSL as the sanitizer build's, but
-# uninstrumented, and what only OpenSSL does (tests/tls-openssl.bats).
-# The rest of the C is the same in every build, and every suite once per
-# build would take the CI far past its 20 minutes.
+# uninstrumented, and what only OpenSSL does (tests/tls-openssl.bats;
+# the static build speaks wolfSSL). The rest of the C is the same in
+# every build, and every suite once per build would take the CI far past
+# its 20 minutes.
 STATIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/units.bats tests/keepalive.bats tests/run.bats \
 	      tests/kill.bats tests/http-deadlines.bats tests/codex.bats \

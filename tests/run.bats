@@ -84,7 +84,7 @@ EOT
 @test "install-deps --build names the packages it installs, and a second run installs nothing" {
 	stub_apt
 	printf '%s\n' build-essential pkg-config libcurl4-openssl-dev libsystemd-dev \
-	    libssl-dev dpkg-dev patch systemd >"$INSTALLED"
+	    libssl-dev dpkg-dev patch autoconf automake libtool systemd >"$INSTALLED"
 	PATH=$STUBPATH run scripts/install-deps --build
 	[ "$status" -eq 0 ]
 	[ "$output" = "install-deps: installing libyajl-dev python3" ]
