@@ -391,6 +391,17 @@ assert re.fullmatch(r"(data: [^\n]+\n\n)+", body), body
 assert text() == "echo: hi" and data[-1] == "[DONE]"'
 }
 
+@test "the events of one read from Hexin go out to the client in one write" {
+	fake_set '{"chat_whole": true}'
+	write_request /v1/chat/completions '{"model":"gpt-4o","messages":'"$HI"',"stream":true}'
+	client_writes
+	# the role, three pieces of text, the finish and [DONE], each its
+	# own write before; now with the head in one (two, should curl read
+	# the fake's one write in two)
+	[ "$(grep -c '^data: ' "$RAW")" -eq 6 ]
+	[ "$WRITES" -le 2 ]
+}
+
 @test "a chunk that needs no change goes out as Hexin sent it, not generated again" {
 	chat '{"model":"gpt-4o","messages":'"$HI"',"stream":true}'
 	[ "$status" -eq 0 ]

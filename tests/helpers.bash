@@ -218,6 +218,16 @@ assert_anthropic_error() {
 	[ "$(json "j['error']['type']")" = "$2" ]
 }
 
+# client_writes: hexind on $REQ under strace, the answer in $RAW; WRITES
+# is how many write(2)s it made to the client (LeakSanitizer cannot run
+# under ptrace).
+client_writes() {
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=write \
+	    -o "$BATS_TEST_TMPDIR/writes" "$HEXIND" <"$REQ" >"$RAW" 2>>"$ERR"
+	head -n 1 "$RAW" | grep -q ' 200 ' || { cat "$RAW" "$ERR"; false; }
+	WRITES=$(grep -c 'write(1,' "$BATS_TEST_TMPDIR/writes")
+}
+
 free_port() {
 	"$PY" -S -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

@@ -222,3 +222,13 @@ assert (last["delta"]["stop_reason"], last["delta"]["stop_sequence"]) == ("stop_
 	msg '{"model":"qwen-max","max_tokens":50,"stop_sequences":["END"],"messages":[{"role":"user","content":"hi"}]}'
 	chat_verify 'assert (js["stop_reason"], js["stop_sequence"]) == ("end_turn", None), js'
 }
+
+@test "a translated stream's events of one read go out in one write" {
+	fake_set '{"chat_whole": true}'
+	write_request /v1/messages '{"model":"gpt-4o","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"hi"}]}' 'anthropic-version: 2023-06-01'
+	client_writes
+	# the head and the events of the fake's one write in one write,
+	# the translation's last events in one more
+	[ "$(grep -c '^event: ' "$RAW")" -ge 6 ]
+	[ "$WRITES" -le 2 ]
+}

@@ -84,6 +84,14 @@ print(eval(sys.argv[1]))' "$1"
 	assert_anthropic_error 500 api_error
 }
 
+@test "a Bedrock stream's events of one read go out in one write" {
+	fake_set '{"chat_whole": true}'
+	write_request /v1/messages '{"model":"claude","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"stream"}]}' 'anthropic-version: 2023-06-01'
+	client_writes
+	[ "$(grep -c '^event: ' "$RAW")" -ge 6 ]
+	[ "$WRITES" -le 2 ]
+}
+
 @test "a stream is reframed as event and data lines, ending with message_stop" {
 	msg '{"model":"claude","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"stream"}]}'
 	assert_status 200

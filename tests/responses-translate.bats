@@ -470,3 +470,13 @@ assert js["status"] == "incomplete" and js["incomplete_details"] == {"reason": "
 	chat_verify "$STREAM_OK"'
 assert types[-1] == "response.incomplete" and final["incomplete_details"]["reason"] == "max_output_tokens"'
 }
+
+@test "a translated Responses stream's events of one read go out in one write" {
+	fake_set '{"chat_whole": true}'
+	write_request /v1/responses '{"model":"qwen-max","input":"hi","stream":true}'
+	client_writes
+	# the head and the events of the fake's one write in one write,
+	# the translation's last events in one more
+	[ "$(grep -c '^event: ' "$RAW")" -ge 6 ]
+	[ "$WRITES" -le 2 ]
+}

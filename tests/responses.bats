@@ -44,6 +44,14 @@ assert status == 200 and js["object"] == "response"
 assert js["output"][0]["content"][0]["text"] == "echo: h\u00e9llo \u00e9 \u2713 \"q\""'
 }
 
+@test "a Responses stream's events of one read go out in one write" {
+	fake_set '{"chat_whole": true}'
+	write_request /v1/responses '{"model":"o3","input":"hi","stream":true}'
+	client_writes
+	[ "$(grep -c '^event: ' "$RAW")" -ge 6 ]
+	[ "$WRITES" -le 2 ]
+}
+
 @test "a stream request's body also reaches Hexin byte for byte" {
 	resp '{"stream":true,  "model":"o3","input":[{"role":"user","content":"hi"}],"n_unknown":0.10}'
 	[ "$status" -eq 0 ]

@@ -34,12 +34,16 @@ on_event(void *arg, const char *event, const char *data, size_t n,
 	return x->w->event(x->w->arg, res->payload);
 }
 
+/* The events of one read go out in one write. */
 static int
 on_stream(struct up_call *u, const char *p, size_t n)
 {
 	struct xlate	*x = u->arg;
+	int		 rc;
 
-	return stream_read_feed(&x->rd, p, n);
+	reply_hold(x->c);
+	rc = stream_read_feed(&x->rd, p, n);
+	return reply_release(x->c) == -1 ? -1 : rc;
 }
 
 /* Each attempt starts afresh: nothing of a failed one reached the
@@ -134,9 +138,12 @@ run(struct xlate *x)
 	}
 	if (x->stream) {
 		reply_finish(c);
+		/* the stream's last events, in one write */
+		reply_hold(c);
 		if (x->w->end(x->w->arg) == -1)
 			(void)x->w->failed(x->w->arg, 502, "Hexin's answer "
 			    "could not be translated");
+		(void)reply_release(c);
 		return;
 	}
 	buf_init(&out, 0);

@@ -22,6 +22,7 @@
 #define DRAIN_MS	1000
 #define DRAIN_BYTES	(1024 * 1024)
 #define CONN_JUNK_MAX	(1024 * 1024)
+#define HOLD_MAX	65536	/* held writes go out at this size */
 
 /* Sets the socket's send timeout to ms (at least 1: 0 means never). */
 static void
@@ -47,6 +48,7 @@ conn_init(struct conn *c, int in, int out, int write_timeout_ms)
 	c->out = out;
 	c->write_timeout_ms = write_timeout_ms;
 	buf_init(&c->rbuf, 0);
+	buf_init(&c->held, HOLD_MAX);
 	c->sock = fstat(in, &st) == 0 && S_ISSOCK(st.st_mode);
 	if (c->sock) {
 		/* A client that stops reading must not hold us forever. */
@@ -64,6 +66,7 @@ void
 conn_free(struct conn *c)
 {
 	buf_free(&c->rbuf);
+	buf_free(&c->held);
 }
 
 /* Appends what arrives before the deadline to c->rbuf: the byte count,
@@ -105,8 +108,8 @@ conn_read(struct conn *c, long long deadline)
  * start: SO_SNDTIMEO alone would give each partial write(2) the whole
  * timeout again, and a client that never reads would hold the process
  * two or three times as long. */
-int
-conn_write(struct conn *c, const void *p, size_t n)
+static int
+write_all(struct conn *c, const void *p, size_t n)
 {
 	const char	*s = p;
 	long long	 start = 0, left;
@@ -141,6 +144,52 @@ conn_write(struct conn *c, const void *p, size_t n)
 	if (shortened)
 		send_timeout(c, c->write_timeout_ms);
 	return 0;
+}
+
+static int
+send_held(struct conn *c)
+{
+	int	 rc;
+
+	if (c->held.len == 0)
+		return c->failed ? -1 : 0;
+	rc = write_all(c, c->held.data, c->held.len);
+	c->held.len = 0;
+	return rc;
+}
+
+/* Writes all n bytes, or while held keeps them to go out with the rest
+ * in one write(2); -1 once the client is gone. */
+int
+conn_write(struct conn *c, const void *p, size_t n)
+{
+	if (c->failed)
+		return -1;
+	if (c->holding) {
+		if (c->held.len + n > HOLD_MAX && send_held(c) == -1)
+			return -1;
+		if (buf_add(&c->held, p, n) == 0)
+			return 0;
+	}
+	if (send_held(c) == -1)
+		return -1;
+	return write_all(c, p, n);
+}
+
+/* Writes wait until conn_release, which sends them in one write(2): the
+ * events of one read from Hexin go out together, where each in its own
+ * write cost the kernel a send and the client a wake-up apiece. */
+void
+conn_hold(struct conn *c)
+{
+	c->holding = 1;
+}
+
+int
+conn_release(struct conn *c)
+{
+	c->holding = 0;
+	return send_held(c);
 }
 
 /* The descriptor to watch for the client hanging up. */

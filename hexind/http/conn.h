@@ -20,6 +20,8 @@ struct conn {
 	size_t		 junk;		/* bytes dropped after the request */
 	int		 keep;		/* keep-alive: bytes after the request
 					   are the next one, kept in rbuf */
+	int		 holding;	/* writes wait in held */
+	struct buf	 held;		/* written, not yet sent */
 	char		 peer[64];
 };
 
@@ -28,6 +30,8 @@ enum { CONN_EOF = 0, CONN_ERR = -1, CONN_TIMEOUT = -2 };
 void	conn_init(struct conn *, int in, int out, int write_timeout_ms);
 ssize_t	conn_read(struct conn *, long long deadline);
 int	conn_write(struct conn *, const void *, size_t);
+void	conn_hold(struct conn *);
+int	conn_release(struct conn *);
 const char *conn_peer(struct conn *);
 int	conn_watch_fd(struct conn *);
 int	conn_gone(struct conn *);

@@ -313,6 +313,21 @@ reply_end(struct exchange *c)
 	return conn_write(c->conn, "0\r\n\r\n", 5);
 }
 
+/* What is written between the two goes out in one write(2) at
+ * reply_release: the events one read from Hexin brought. -1 when the
+ * client is gone. */
+void
+reply_hold(struct exchange *c)
+{
+	conn_hold(c->conn);
+}
+
+int
+reply_release(struct exchange *c)
+{
+	return conn_release(c->conn);
+}
+
 int
 reply_json(struct exchange *c, int status, const struct buf *json)
 {

@@ -23,6 +23,8 @@ int	reply_gen_event(struct exchange *, const char *event, yajl_gen);
 int	reply_body(struct exchange *, const char *, size_t);
 int	reply_end(struct exchange *);
 void	reply_finish(struct exchange *);
+void	reply_hold(struct exchange *);
+int	reply_release(struct exchange *);
 int	reply_error(struct exchange *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int	reply_error_extra(struct exchange *, int status, const char *code,
