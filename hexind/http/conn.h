@@ -1,6 +1,6 @@
-/* The client connection: buffered reads with deadlines, full writes,
- * peer name, and a lingering close. Nothing else touches the client's
- * file descriptors. */
+/* The client connection: buffered reads with deadlines, full writes
+ * (held, when asked, to go out together), peer name, and a lingering
+ * close. Nothing else touches the client's file descriptors. */
 #ifndef HEXIND_CONN_H
 #define HEXIND_CONN_H
 
