@@ -93,3 +93,16 @@ calls_refuse(struct exchange *c, const struct attempt *h)
 	return reply_error_extra(c, h->fail.status, h->fail.code,
 	    extra[0] ? extra : NULL, "%s", h->fail.message);
 }
+
+/* Feeds one read of a stream through rd; the writes its events make go
+ * out to the client in one write. */
+int
+calls_feed(struct exchange *c, struct stream_read *rd, const char *p,
+    size_t n)
+{
+	int	 rc;
+
+	reply_hold(c);
+	rc = stream_read_feed(rd, p, n);
+	return reply_release(c) == -1 ? -1 : rc;
+}

@@ -8,9 +8,12 @@
 
 #include "http/exchange.h"
 #include "upstream/attempt.h"
+#include "upstream/stream.h"
 
 int	calls_init(struct attempt *, struct exchange *, size_t n);
 enum attempt_end calls_run(struct exchange *, struct attempt *, size_t *bad);
 int	calls_refuse(struct exchange *, const struct attempt *);
+int	calls_feed(struct exchange *, struct stream_read *, const char *,
+	    size_t);
 
 #endif

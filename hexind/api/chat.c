@@ -250,16 +250,12 @@ on_event(void *arg, const char *event, const char *data, size_t n,
 	return rc;
 }
 
-/* The events of one read go out in one write. */
 static int
 on_stream(struct up_call *u, const char *p, size_t n)
 {
 	struct stream	*s = u->arg;
-	int		 rc;
 
-	reply_hold(s->ch->c);
-	rc = stream_read_feed(&s->rd, p, n);
-	return reply_release(s->ch->c) == -1 ? -1 : rc;
+	return calls_feed(s->ch->c, &s->rd, p, n);
 }
 
 /* --- the request --- */

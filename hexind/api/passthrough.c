@@ -79,16 +79,12 @@ on_event(void *arg, const char *event, const char *data, size_t n,
 	    passthrough_gen_emit(r, name, res->payload);
 }
 
-/* The events of one read go out in one write. */
 static int
 on_stream(struct up_call *u, const char *p, size_t n)
 {
 	struct passthrough	*r = u->arg;
-	int			 rc;
 
-	reply_hold(r->c);
-	rc = stream_read_feed(&r->rd, p, n);
-	return reply_release(r->c) == -1 ? -1 : rc;
+	return calls_feed(r->c, &r->rd, p, n);
 }
 
 /* Each attempt's call: the request, and its stream to the pass-through. */

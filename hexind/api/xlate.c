@@ -34,16 +34,12 @@ on_event(void *arg, const char *event, const char *data, size_t n,
 	return x->w->event(x->w->arg, res->payload);
 }
 
-/* The events of one read go out in one write. */
 static int
 on_stream(struct up_call *u, const char *p, size_t n)
 {
 	struct xlate	*x = u->arg;
-	int		 rc;
 
-	reply_hold(x->c);
-	rc = stream_read_feed(&x->rd, p, n);
-	return reply_release(x->c) == -1 ? -1 : rc;
+	return calls_feed(x->c, &x->rd, p, n);
 }
 
 /* Each attempt starts afresh: nothing of a failed one reached the
