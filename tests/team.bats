@@ -103,6 +103,20 @@ sys.exit(0 if r else 1)' "$HEXIND_STATE_DIR/usage/$(date -u +%F).jsonl" "$1"
 	assert_status 200
 }
 
+@test "a key's counters holding numbers out of range are counted afresh" {
+	printf '%s name=dave rpm=1\n' "$ALICE" >"$HEXIND_API_KEYS_FILE"
+	mkdir -p "$HEXIND_STATE_DIR/limits"
+	# a second past any clock, and a count past any sum
+	printf 'hexind-limits 2\nday 0 0\ns 9223372036854775807 5\ns 1 %s\n' \
+	    99999999999999999999 >"$HEXIND_STATE_DIR/limits/dave"
+	KEY=$ALICE
+	post /v1/chat/completions '{"model":"gpt-4o","messages":'"$HI"'}'
+	assert_status 200
+	[ "$(admitted_in "$HEXIND_STATE_DIR/limits/dave")" -eq 1 ]
+	post /v1/chat/completions '{"model":"gpt-4o","messages":'"$HI"'}'
+	assert_error 429 rate_limit_exceeded dave "1 requests a minute" rpm
+}
+
 @test "tokens a day are counted from the upstream's usage, a stream's too, and refuse once spent" {
 	KEY=$BOB
 	# a stream whose client asked for no usage: hexind asks for it all

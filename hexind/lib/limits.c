@@ -53,6 +53,26 @@ limits_name_ok(const char *s)
 	    "0123456789._@-") == n;
 }
 
+/* Two numbers "A B" in 0..NUM_MAX at p, to its end; -1 if not. Bounded
+ * so that sums over the window, and the seconds plus the window, stay in
+ * range whatever a file held. */
+#define NUM_MAX		1000000000000000LL
+static int
+two(const char *p, long long *a, long long *b)
+{
+	char	*e;
+
+	errno = 0;
+	*a = strtoll(p, &e, 10);
+	if (e == p || *e != ' ' || errno != 0 || *a < 0 || *a > NUM_MAX)
+		return -1;
+	p = e + 1;
+	*b = strtoll(p, &e, 10);
+	if (e == p || *e != '\0' || errno != 0 || *b < 0 || *b > NUM_MAX)
+		return -1;
+	return 0;
+}
+
 /* The state from a record; anything not ours starts afresh. */
 static void
 parse(const char *path, char *p, size_t len, struct lstate *s)
@@ -73,7 +93,7 @@ parse(const char *path, char *p, size_t len, struct lstate *s)
 		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			break;
 		*e = '\0';
-		if (sscanf(p + (*p == 'd' ? 4 : 2), "%lld %lld", &a, &b) != 2)
+		if (two(p + (*p == 'd' ? 4 : 2), &a, &b) == -1)
 			continue;
 		if (*p == 'd') {
 			s->day = a;
