@@ -241,13 +241,31 @@ fam_of(const char *name)
 	return -1;
 }
 
-/* The totals from the file's text; anything not ours starts afresh. */
+/* A number in 0..NUM_MAX that is all of p; -1 if not. What is read back
+ * is bounded so that what is added to it stays in range. */
+#define NUM_MAX		1000000000000000LL
+static int
+num(const char *p, long long *v)
+{
+	char	*e;
+
+	if (p == NULL)
+		return -1;
+	errno = 0;
+	*v = strtoll(p, &e, 10);
+	return e == p || *e != '\0' || errno != 0 || *v < 0 ||
+	    *v > NUM_MAX ? -1 : 0;
+}
+
+/* The totals from the file's text; anything not ours starts afresh: a
+ * number out of range too, from the ledger's first day. */
 static void
 parse(struct totals *t, struct buf *b, const char *path)
 {
-	char		*p = buf_cstr(b), *line, *save = NULL, *f[5];
+	char		*p = buf_cstr(b), *line, *save = NULL, *f[5], *d;
 	struct series	*s;
-	int		 fam, i, want;
+	size_t		 k;
+	int		 fam, i, want, bad = 0;
 
 	if (b->len == 0)
 		return;
@@ -255,12 +273,15 @@ parse(struct totals *t, struct buf *b, const char *path)
 		log_warn("%s: not a metrics file; counting afresh", path);
 		return;
 	}
-	for (line = strtok_r(p + sizeof(MAGIC) - 1, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(p + sizeof(MAGIC) - 1, "\n", &save);
+	    line && !bad; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "cursor ", 7) == 0) {
-			if (sscanf(line + 7, "%10s %lld", t->day, &t->off) != 2 ||
-			    strcmp(t->day, "-") == 0)
-				t->day[0] = '\0';
+			line += 7;
+			d = strsep(&line, " ");
+			bad = strlen(d) > LEDGER_DAY_LEN || num(line, &t->off);
+			if (!bad)
+				memcpy(t->day, strcmp(d, "-") == 0 ? "" : d,
+				    strlen(d) + 1);
 			continue;
 		}
 		want = *line == 'h' ? 5 : 4;
@@ -271,14 +292,23 @@ parse(struct totals *t, struct buf *b, const char *path)
 		    (s = find(t, fam, f[2])) == NULL)
 			continue;
 		if (want == 4) {
-			s->value = strtoll(f[3], NULL, 10);
+			bad = num(f[3], &s->value);
 			continue;
 		}
-		s->count = strtoll(f[3], NULL, 10);
-		s->sum_ms = strtoll(f[4], NULL, 10);
-		for (i = 0; line && i < NBUCKETS; i++)
-			s->b[i] = strtoll(strsep(&line, " "), NULL, 10);
+		bad = num(f[3], &s->count) || num(f[4], &s->sum_ms);
+		for (i = 0; !bad && line && i < NBUCKETS; i++)
+			bad = num(strsep(&line, " "), &s->b[i]);
 	}
+	if (!bad)
+		return;
+	log_warn("%s: a number out of range; counting afresh", path);
+	for (k = 0; k < t->n; k++) {
+		s = &t->s[k];
+		s->value = s->count = s->sum_ms = 0;
+		memset(s->b, 0, sizeof(s->b));
+	}
+	t->day[0] = '\0';
+	t->off = 0;
 }
 
 static int

@@ -90,6 +90,24 @@ sample() {
 	! grep -q 'endpoint="metrics"' "$BATS_TEST_TMPDIR/metrics" || false
 }
 
+@test "totals kept with a number out of range are counted afresh from the ledger" {
+	post /v1/chat/completions '{"model":"gpt-4o","messages":'"$HI"'}'
+	assert_status 200
+	scrape
+	f=$HEXIND_STATE_DIR/metrics/totals
+	grep -q '^h	' "$f"
+	# a histogram's buckets and a counter past what a sum could hold
+	sed -i -e '/^h	/s/ [0-9]*$/ 99999999999999999999/' \
+	    -e '/^c	hexind_requests_total	/s/	[0-9]*$/	9223372036854775807/' "$f"
+	post /v1/chat/completions '{"model":"gpt-4o","messages":'"$HI"'}'
+	assert_status 200
+	scrape
+	promtool check metrics <"$BATS_TEST_TMPDIR/metrics"
+	[ "$(sample 'hexind_requests_total{endpoint="chat",model="gpt-4o",status="200"}')" = 2 ]
+	[ "$(sample 'hexind_request_duration_seconds_bucket{endpoint="chat",le="+Inf"}')" = 2 ]
+	grep -q 'a number out of range; counting afresh' "$ERR"
+}
+
 @test "a real Prometheus scrapes hexind on loopback with an admin key" {
 	local dir=$BATS_TEST_TMPDIR/prom port
 	mkdir -p "$dir"
