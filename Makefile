@@ -74,8 +74,9 @@ include scripts/bench.mk
 
 # Which build hexind/hexind is can change without a source changing (the
 # curl source arrives, STATIC changes), so its recipe always runs, and
-# copies only a binary that differs. A changed scripts/build-curl runs
-# again (it rebuilds only if its stamp changed).
+# copies only a binary that differs. A changed scripts/build-curl or
+# patch of its runs it again (it rebuilds only if its stamp changed).
+CURL_PATCHES = scripts/build-curl.d/wolfssl-cpuid.patch
 ifeq ($(STATIC),0)
 hexind/hexind: build/hexind-dynamic FORCE
 	@cmp -s build/hexind-dynamic $@ || cp build/hexind-dynamic $@
@@ -83,7 +84,8 @@ else
 hexind/hexind: FORCE
 	@if { [ -f $(CURL_DIR)/lib/libcurl.a ] && \
 	    [ -f $(WOLFSSL_DIR)/lib/libwolfssl.a ] && \
-	    [ $(CURL_DIR)/version -nt scripts/build-curl ]; } || \
+	    [ $(CURL_DIR)/version -nt scripts/build-curl ] && \
+	    [ $(CURL_DIR)/version -nt $(CURL_PATCHES) ]; } || \
 	    { mkdir -p build && \
 	    echo "make: a static libcurl and wolfSSL from Debian's source" \
 	        "(scripts/build-curl, build/curl.log)" && \
