@@ -241,20 +241,14 @@ fam_of(const char *name)
 	return -1;
 }
 
-/* A number in 0..NUM_MAX that is all of p; -1 if not. What is read back
- * is bounded so that what is added to it stays in range. */
-#define NUM_MAX		1000000000000000LL
+/* A count that is all of p; -1 if not. */
 static int
 num(const char *p, long long *v)
 {
-	char	*e;
+	const char	*e;
 
-	if (p == NULL)
-		return -1;
-	errno = 0;
-	*v = strtoll(p, &e, 10);
-	return e == p || *e != '\0' || errno != 0 || *v < 0 ||
-	    *v > NUM_MAX ? -1 : 0;
+	return p == NULL || statefile_num(p, &e, v) == -1 || *e != '\0' ?
+	    -1 : 0;
 }
 
 /* The totals from the file's text; anything not ours starts afresh: a

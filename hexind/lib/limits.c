@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +26,7 @@
 #include "lib/limits.h"
 #include "lib/lock.h"
 #include "lib/log.h"
+#include "lib/statefile.h"
 
 #define MAGIC		"hexind-limits 2\n"
 #define RECORD_SIZE	2048
@@ -53,22 +53,14 @@ limits_name_ok(const char *s)
 	    "0123456789._@-") == n;
 }
 
-/* Two numbers "A B" in 0..NUM_MAX at p, to its end; -1 if not. Bounded
- * so that sums over the window, and the seconds plus the window, stay in
- * range whatever a file held. */
-#define NUM_MAX		1000000000000000LL
+/* Two counts "A B" at p, to its end; -1 if not. */
 static int
 two(const char *p, long long *a, long long *b)
 {
-	char	*e;
+	const char	*e;
 
-	errno = 0;
-	*a = strtoll(p, &e, 10);
-	if (e == p || *e != ' ' || errno != 0 || *a < 0 || *a > NUM_MAX)
-		return -1;
-	p = e + 1;
-	*b = strtoll(p, &e, 10);
-	if (e == p || *e != '\0' || errno != 0 || *b < 0 || *b > NUM_MAX)
+	if (statefile_num(p, &e, a) == -1 || *e != ' ' ||
+	    statefile_num(e + 1, &e, b) == -1 || *e != '\0')
 		return -1;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -131,4 +132,18 @@ statefile_unlock(struct statefile *sf)
 		(void)close(sf->lockfd);
 	sf->lockfd = -1;
 	buf_free(&sf->data);
+}
+
+/* A decimal count in 0..STATEFILE_NUM_MAX at p, *end just after it; -1 if
+ * there is none or it is out of range. */
+int
+statefile_num(const char *p, const char **end, long long *v)
+{
+	char	*e;
+
+	errno = 0;
+	*v = strtoll(p, &e, 10);
+	*end = e;
+	return e == p || errno != 0 || *v < 0 || *v > STATEFILE_NUM_MAX ?
+	    -1 : 0;
 }

@@ -13,6 +13,9 @@
 #include "lib/lock.h"
 
 #define STATEFILE_MAX	(4 * 1024 * 1024)
+/* The largest count a state file may hold: what is added to a count read
+ * back, or summed over a window of them, stays in a long long's range. */
+#define STATEFILE_NUM_MAX	1000000000000000LL
 
 struct statefile {
 	char		 path[PATH_MAX];
@@ -26,5 +29,6 @@ int	statefile_lock(struct statefile *, const char *dir, const char *name,
 	    int ms, lock_gone_fn, void *);
 int	statefile_commit(struct statefile *, const struct buf *);
 void	statefile_unlock(struct statefile *);
+int	statefile_num(const char *p, const char **end, long long *);
 
 #endif
