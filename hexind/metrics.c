@@ -274,8 +274,8 @@ parse(struct totals *t, struct buf *b, const char *path)
 			d = strsep(&line, " ");
 			bad = strlen(d) > LEDGER_DAY_LEN || num(line, &t->off);
 			if (!bad)
-				memcpy(t->day, strcmp(d, "-") == 0 ? "" : d,
-				    strlen(d) + 1);
+				snprintf(t->day, sizeof(t->day), "%s",
+				    strcmp(d, "-") == 0 ? "" : d);
 			continue;
 		}
 		want = *line == 'h' ? 5 : 4;

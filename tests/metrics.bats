@@ -90,6 +90,16 @@ sample() {
 	! grep -q 'endpoint="metrics"' "$BATS_TEST_TMPDIR/metrics" || false
 }
 
+@test "scrapes before any request answer the same each time" {
+	scrape
+	cp "$BATS_TEST_TMPDIR/metrics" "$BATS_TEST_TMPDIR/first"
+	# the totals now say the ledger has no day yet
+	grep -qx 'cursor - 0' "$HEXIND_STATE_DIR/metrics/totals"
+	scrape
+	cmp "$BATS_TEST_TMPDIR/first" "$BATS_TEST_TMPDIR/metrics"
+	promtool check metrics <"$BATS_TEST_TMPDIR/metrics"
+}
+
 @test "totals kept with a number out of range are counted afresh from the ledger" {
 	post /v1/chat/completions '{"model":"gpt-4o","messages":'"$HI"'}'
 	assert_status 200
