@@ -2,9 +2,11 @@
  * first byte: 0, a keys file (HEXIND_API_KEYS_FILE: keys, name=,
  * models=, rpm=, tpd=, comments), read through auth_count and
  * auth_check; 1, a key's limits record, admitted and spent against; 2, a
- * day of the usage ledger, read back whole lines at a time. Whatever the
- * bytes: no crash, a limits record rewritten at its fixed size, a
- * ledger read that ends after a newline. */
+ * day of the usage ledger, read back whole lines at a time; 3, the
+ * metrics' totals (metrics/totals), read back by a scrape and written
+ * again. Whatever the bytes: no crash, a limits record rewritten at its
+ * fixed size, a ledger read that ends after a newline, and a scrape that
+ * answers, then answers the same again from the totals it wrote. */
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -13,12 +15,18 @@
 
 #include "auth.h"
 #include "fuzz.h"
+#include "http/exchange.h"
 #include "http/http.h"
 #include "ledger.h"
+#include "lib/buf.h"
 #include "lib/limits.h"
+#include "metrics.h"
 
 static char	 dir[64];
 static int	 memfd = -1;
+static int	 devnull = -1;
+static struct buf answer;	/* the last scrape's body */
+static int	 answer_status;
 static char	 memfd_path[64];
 
 /* The files the runs made, and their directory, gone at exit. */
@@ -26,7 +34,9 @@ static void
 cleanup(void)
 {
 	static const char *const files[] = { "limits/fz",
-	    "usage/2026-01-01.jsonl", "limits", "usage", "" };
+	    "usage/2026-01-01.jsonl", "metrics/totals",
+	    "metrics/totals.lock", "metrics/totals.new", "limits", "usage",
+	    "metrics", "" };
 	char	 path[128];
 	size_t	 i;
 
@@ -35,6 +45,7 @@ cleanup(void)
 		if (unlink(path) == -1)
 			(void)rmdir(path);
 	}
+	buf_free(&answer);
 }
 
 int
@@ -52,7 +63,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)mkdir(sub, 0700);
 	snprintf(sub, sizeof(sub), "%s/usage", dir);
 	(void)mkdir(sub, 0700);
-	if ((memfd = memfd_create("keys", 0)) == -1)
+	if ((memfd = memfd_create("keys", 0)) == -1 ||
+	    (devnull = open("/dev/null", O_WRONLY)) == -1)
 		abort();
 	snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", memfd);
 	(void)atexit(cleanup);
@@ -143,20 +155,107 @@ ledger(const uint8_t *p, size_t n)
 	}
 }
 
+static void
+tap_body(struct exchange *c, int status, const char *p, size_t n)
+{
+	(void)c;
+	answer_status = status;
+	answer.len = 0;
+	if (buf_add(&answer, p, n) == -1)
+		abort();
+}
+
+static int
+tap_stream(struct exchange *c, const char *p, size_t n)
+{
+	(void)c;
+	(void)p;
+	(void)n;
+	abort();
+}
+
+static void
+tap_close(struct exchange *c)
+{
+	(void)c;
+}
+
+static const struct tap tap = { tap_body, tap_stream, tap_close };
+
+/* One GET /metrics with an admin key; its answer in answer. */
+static void
+scrape(const struct conf *cf)
+{
+	static const char head[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+	    "Authorization: Bearer sk-admin\r\n\r\n";
+	struct exchange	 c;
+	struct conn	 conn;
+	struct http_req	 r;
+	char		*h;
+
+	if ((h = strdup(head)) == NULL)
+		abort();
+	memset(&r, 0, sizeof(r));
+	FUZZ_CHECK(http_parse_head(h, sizeof(head) - 1, 100, &r) == 0);
+	memset(&c, 0, sizeof(c));
+	conn_init(&conn, -1, devnull, 1000);
+	c.conn = &conn;
+	c.conf = cf;
+	c.req = &r;
+	c.tap = &tap;
+	snprintf(c.id, sizeof(c.id), "fuzz");
+	answer_status = 0;
+	metrics_serve(&c);
+	conn_free(&conn);
+	http_req_free(&r);
+	free(h);
+}
+
+static void
+totals(const uint8_t *p, size_t n)
+{
+	struct conf	 c;
+	struct buf	 first;
+	char		 path[128];
+
+	snprintf(path, sizeof(path), "%s/usage/2026-01-01.jsonl", dir);
+	(void)unlink(path);
+	snprintf(path, sizeof(path), "%s/metrics", dir);
+	(void)mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/metrics/totals", dir);
+	put(path, p, n);
+	memset(&c, 0, sizeof(c));
+	c.state_dir = dir;
+	c.admin_keys = "sk-admin";
+	scrape(&c);
+	FUZZ_CHECK(answer_status == 200);
+	buf_init(&first, 0);
+	if (buf_add(&first, answer.data, answer.len) == -1)
+		abort();
+	scrape(&c);
+	FUZZ_CHECK(answer_status == 200);
+	FUZZ_CHECK(answer.len == first.len &&
+	    memcmp(answer.data, first.data, first.len) == 0);
+	buf_free(&first);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0 || size > 65536)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		keys(data + 1, size - 1);
 		break;
 	case 1:
 		limits(data + 1, size - 1);
 		break;
-	default:
+	case 2:
 		ledger(data + 1, size - 1);
+		break;
+	default:
+		totals(data + 1, size - 1);
 		break;
 	}
 	return 0;
