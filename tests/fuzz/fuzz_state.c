@@ -25,8 +25,6 @@
 static char	 dir[64];
 static int	 memfd = -1;
 static int	 devnull = -1;
-static struct buf answer;	/* the last scrape's body */
-static int	 answer_status;
 static char	 memfd_path[64];
 
 /* The files the runs made, and their directory, gone at exit. */
@@ -45,7 +43,6 @@ cleanup(void)
 		if (unlink(path) == -1)
 			(void)rmdir(path);
 	}
-	buf_free(&answer);
 }
 
 int
@@ -158,10 +155,8 @@ ledger(const uint8_t *p, size_t n)
 static void
 tap_body(struct exchange *c, int status, const char *p, size_t n)
 {
-	(void)c;
-	answer_status = status;
-	answer.len = 0;
-	if (buf_add(&answer, p, n) == -1)
+	(void)status;
+	if (buf_add(c->tap_arg, p, n) == -1)
 		abort();
 }
 
@@ -182,9 +177,9 @@ tap_close(struct exchange *c)
 
 static const struct tap tap = { tap_body, tap_stream, tap_close };
 
-/* One GET /metrics with an admin key; its answer in answer. */
-static void
-scrape(const struct conf *cf)
+/* One GET /metrics with an admin key: its status, its body in out. */
+static int
+scrape(const struct conf *cf, struct buf *out)
 {
 	static const char head[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n"
 	    "Authorization: Bearer sk-admin\r\n\r\n";
@@ -203,19 +198,20 @@ scrape(const struct conf *cf)
 	c.conf = cf;
 	c.req = &r;
 	c.tap = &tap;
+	c.tap_arg = out;
 	snprintf(c.id, sizeof(c.id), "fuzz");
-	answer_status = 0;
 	metrics_serve(&c);
 	conn_free(&conn);
 	http_req_free(&r);
 	free(h);
+	return c.status;
 }
 
 static void
 totals(const uint8_t *p, size_t n)
 {
 	struct conf	 c;
-	struct buf	 first;
+	struct buf	 first, again;
 	char		 path[128];
 
 	snprintf(path, sizeof(path), "%s/usage/2026-01-01.jsonl", dir);
@@ -227,16 +223,14 @@ totals(const uint8_t *p, size_t n)
 	memset(&c, 0, sizeof(c));
 	c.state_dir = dir;
 	c.admin_keys = "sk-admin";
-	scrape(&c);
-	FUZZ_CHECK(answer_status == 200);
 	buf_init(&first, 0);
-	if (buf_add(&first, answer.data, answer.len) == -1)
-		abort();
-	scrape(&c);
-	FUZZ_CHECK(answer_status == 200);
-	FUZZ_CHECK(answer.len == first.len &&
-	    memcmp(answer.data, first.data, first.len) == 0);
+	buf_init(&again, 0);
+	FUZZ_CHECK(scrape(&c, &first) == 200);
+	FUZZ_CHECK(scrape(&c, &again) == 200);
+	FUZZ_CHECK(again.len == first.len &&
+	    memcmp(again.data, first.data, first.len) == 0);
 	buf_free(&first);
+	buf_free(&again);
 }
 
 int
