@@ -46,13 +46,15 @@
 #define SESSION_MAX	16384	/* a session with its peer's certificate */
 #define SITES		8	/* sites one process keeps sessions for */
 
+/* The path last: a process touches its first bytes and the fields,
+ * which then share a page. */
 struct site {
-	char		 path[PATH_MAX];	/* "" for no file */
 	const char	*ca_dir;	/* wolfSSL's to read; NULL for a file */
 	int		(*curl_cb)(SSL *, SSL_SESSION *);
 	long		 loaded_at;	/* the loaded session's issue time */
 	long		 loaded_life;
 	int		 saved;		/* a session of this process on disk */
+	char		 path[PATH_MAX];	/* "" for no file */
 };
 
 static struct site	 sites[SITES];
