@@ -82,6 +82,46 @@ assert len(calls) == 3 and len({r["port"] for r in calls}) == 1, calls
 assert all(r["tls"] == "TLSv1.3" for r in calls), calls'
 }
 
+@test "a login and the call it was made for share one TLS connection to Hexin" {
+	tls_fake ip
+	fake_set '{"upstream_keepalive":true}'
+	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	curl -sS -f "$FAKE/_fake/requests" | "$PY" -S -c '
+import json, sys
+r = json.load(sys.stdin)["requests"]
+assert [x["path"].rsplit("/", 1)[1] for x in r] == \
+    ["login", "completions"], r
+assert r[0]["port"] == r[1]["port"], r
+assert [x["tls_resumed"] for x in r] == [False, False], r'
+}
+
+@test "the connection to Hexin is shut after the client has its answer" {
+	tls_fake ip
+	fake_set '{"upstream_keepalive":true}'
+	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
+	write_request /v1/chat/completions "$CHAT"
+	# (LeakSanitizer cannot run under ptrace)
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=connect,write,close \
+	    -o "$BATS_TEST_TMPDIR/trace" "$HEXIND" <"$REQ" >"$RAW" 2>>"$ERR"
+	grep -q '^HTTP/1.1 200 ' "$RAW"
+	# the answer's write to the client (fd 1), then the close of the
+	# socket connected to the fake
+	"$PY" -S -c '
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+up = [(i, m.group(1)) for i, l in enumerate(lines) for m in [re.search(
+    r"connect\((\d+), .*htons\(" + sys.argv[2] + r"\)", l)] if m]
+assert len(up) == 1, lines
+answer = [i for i, l in enumerate(lines)
+          if re.search(r"write\(1, \"HTTP/1.1 200 ", l)]
+shut = [i for i, l in enumerate(lines) if i > up[0][0] and
+        re.search(r"close\(" + up[0][1] + r"\)", l)]
+assert len(answer) == 1 and shut, lines
+assert answer[0] < shut[0], lines' "$BATS_TEST_TMPDIR/trace" "$FAKE_PORT"
+}
+
 @test "a kept-alive process whose first call was plain http still speaks TLS to an https gateway" {
 	tls_fake ip
 	local tls=$FAKE

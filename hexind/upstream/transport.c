@@ -33,6 +33,12 @@ _Static_assert(sizeof(((struct up_call *)0)->curl_error) >= CURL_ERROR_SIZE,
 
 static int	 curl_ready;
 static CURLSH	*share;		/* keep-alive: connections outlive calls */
+/* One multi handle for the process: its connections outlive a request's
+ * calls until transport_end, so a connection to Hexin is shut (a TLS
+ * close_notify and a FIN) after the client has its answer, not before,
+ * and a second call to the same host (a login, then the call it was
+ * for) takes the first one's connection. */
+static CURLM	*multi;
 
 #ifdef HAVE_OPENSSL
 static int	 tls_conf_read;
@@ -149,10 +155,14 @@ curl_start(const struct conf *c, const char *url)
 	return 0;
 }
 
-/* Releases what curl_global_init took, for a clean valgrind report. */
+/* Shuts the connections still open and releases what curl_global_init
+ * took, for a clean valgrind report. */
 void
 transport_end(void)
 {
+	if (multi)
+		(void)curl_multi_cleanup(multi);
+	multi = NULL;
 	if (share)
 		(void)curl_share_cleanup(share);
 	share = NULL;
@@ -392,16 +402,17 @@ transport_run(const struct conf *c, struct up_call *calls, size_t n,
 	int			 running = 0, left, rc = TRANSPORT_DONE;
 
 	if (curl_start(c, n ? calls[0].url : "") == -1 ||
-	    (m = curl_multi_init()) == NULL) {
+	    (multi == NULL && (multi = curl_multi_init()) == NULL)) {
 		for (i = 0; i < n; i++)
 			snprintf(calls[i].error, sizeof(calls[i].error),
 			    "cannot start libcurl");
 		return TRANSPORT_DONE;
 	}
-	/* Queued transfers wait for a free connection: the bound. */
-	if (parallel > 0)
-		(void)curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-		    (long)parallel);
+	m = multi;
+	/* Queued transfers wait for a free connection: the bound (0:
+	 * none). */
+	(void)curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)parallel);
 	for (i = 0; i < n; i++) {
 		u = &calls[i];
 		u->last_byte = now_ms();
@@ -465,6 +476,5 @@ transport_run(const struct conf *c, struct up_call *calls, size_t n,
 				(void)curl_multi_remove_handle(m, u->h);
 		}
 	}
-	curl_multi_cleanup(m);
 	return rc;
 }
