@@ -122,6 +122,66 @@ assert len(answer) == 1 and shut, lines
 assert answer[0] < shut[0], lines' "$BATS_TEST_TMPDIR/trace" "$FAKE_PORT"
 }
 
+# s_server_trace GROUPS [N]: hexind's login, N times (1), each a fresh
+# process, against openssl s_server taking only the key exchange GROUPS
+# (empty: its defaults), which echoes lines reversed, no HTTP; its
+# handshake trace in $BATS_TEST_TMPDIR/trace.
+s_server_trace() {
+	local port=$(free_port) pid
+	openssl s_server -accept "127.0.0.1:$port" -cert "$BATS_FILE_TMPDIR/ip.pem" \
+	    -key "$BATS_FILE_TMPDIR/ip.key" -rev -trace ${1:+-groups "$1"} \
+	    -naccept "${2:-1}" >"$BATS_TEST_TMPDIR/trace" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	# (a probe connection would count as one of the N)
+	wait_for grep -q '^ACCEPT' "$BATS_TEST_TMPDIR/trace"
+	export HITHINK_APP_URL=https://127.0.0.1:$port/login
+	export HITHINK_BASE_URL=https://127.0.0.1:$port/x
+	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
+	export HEXIND_CACHE_DIR=$BATS_TEST_TMPDIR/cache
+	export HITHINK_APP_ID=demo-app HITHINK_APP_SECRET=demo-secret
+	local i
+	for ((i = 0; i < ${2:-1}; i++)); do
+		post /v1/chat/completions "$CHAT"
+	done
+	# it exits after N connections, its trace written whole
+	wait_gone "$pid"
+}
+
+# The key exchange groups in the trace's key_share extensions, in turn.
+key_shares() {
+	grep -A1 'extension_type=key_share' "$BATS_TEST_TMPDIR/trace" |
+	    sed -n 's/.*NamedGroup: \([^ ]*\).*/\1/p'
+}
+
+@test "the TLS key share offered is X25519, and a server without it is reached all the same" {
+	s_server_trace
+	# the login went over TLS and had the server's (reversed) echo
+	assert_openai_error 502 "HTTP/0.9"
+	[ "$(key_shares | tr '\n' ' ')" = "ecdh_x25519 ecdh_x25519 " ]
+	s_server_trace P-256
+	assert_openai_error 502 "HTTP/0.9"
+	# the server asked for P-256, and had it
+	[ "$(key_shares | tr '\n' ' ')" = "ecdh_x25519 secp256r1 secp256r1 secp256r1 " ]
+}
+
+@test "a fresh process resumes a session with the group it was made with" {
+	s_server_trace P-256 2
+	assert_openai_error 502 "HTTP/0.9"
+	# the second process offered its session (a pre-shared key), and
+	# the server took it
+	[ "$(grep -c 'extension_type=psk(41)' "$BATS_TEST_TMPDIR/trace")" -ge 2 ]
+	local first="ecdh_x25519 secp256r1 secp256r1 secp256r1"
+	if grep -qa 'wolfSSL' "$HEXIND"; then
+		# the static build offers the session's group at once: no
+		# round trip for the server to ask for it
+		[ "$(key_shares | tr '\n' ' ')" = "$first secp256r1 secp256r1 " ]
+	else
+		# OpenSSL offers X25519 each time, and is asked again
+		[ "$(key_shares | tr '\n' ' ')" = "$first $first " ]
+	fi
+}
+
 @test "a kept-alive process whose first call was plain http still speaks TLS to an https gateway" {
 	tls_fake ip
 	local tls=$FAKE
