@@ -76,7 +76,8 @@ include scripts/bench.mk
 # curl source arrives, STATIC changes), so its recipe always runs, and
 # copies only a binary that differs. A changed scripts/build-curl or
 # patch of its runs it again (it rebuilds only if its stamp changed).
-CURL_PATCHES = scripts/build-curl.d/wolfssl-cpuid.patch
+CURL_PATCHES = scripts/build-curl.d/wolfssl-cpuid.patch \
+	       scripts/build-curl.d/wolfssl-gmtime.patch
 ifeq ($(STATIC),0)
 hexind/hexind: build/hexind-dynamic FORCE
 	@cmp -s build/hexind-dynamic $@ || cp build/hexind-dynamic $@
@@ -85,7 +86,7 @@ hexind/hexind: FORCE
 	@if { [ -f $(CURL_DIR)/lib/libcurl.a ] && \
 	    [ -f $(WOLFSSL_DIR)/lib/libwolfssl.a ] && \
 	    [ $(CURL_DIR)/version -nt scripts/build-curl ] && \
-	    [ $(CURL_DIR)/version -nt $(CURL_PATCHES) ]; } || \
+	    [ -z "$$(find $(CURL_PATCHES) -newer $(CURL_DIR)/version)" ]; } || \
 	    { mkdir -p build && \
 	    echo "make: a static libcurl and wolfSSL from Debian's source" \
 	        "(scripts/build-curl, build/curl.log)" && \
@@ -148,9 +149,12 @@ build/token-test: tests/unit/token-test.c $(filter-out build/obj/main.o, $(OBJS)
 build/models-dump: tests/unit/models-dump.c build/obj/models_default.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(shell $(PKG_CONFIG) --libs yajl)
 
-# clock_utc against gmtime_r (tests/http-request.bats).
+# clock_utc against gmtime_r (tests/http-request.bats); the static
+# build's wolfSSL's UTC dates against it (tests/units.bats).
 build/clock-test: tests/unit/clock-test.c build/obj/lib/clock.o
 	$(CC) $(ALL_CFLAGS) -o $@ $^
+build/gmtime-test: tests/unit/clock-test.c $(WOLFSSL_DIR)/lib/libwolfssl.a
+	$(CC) $(ALL_CFLAGS) -DWOLFSSL_UTC -o $@ $^ -lm -pthread
 
 # What a named key's limits and the ledger cost a request (make
 # bench-limits).

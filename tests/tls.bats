@@ -122,6 +122,21 @@ assert len(answer) == 1 and shut, lines
 assert answer[0] < shut[0], lines' "$BATS_TEST_TMPDIR/trace" "$FAKE_PORT"
 }
 
+@test "the static build checks a certificate's dates without reading a time zone file" {
+	# (whatever build the suite runs: glibc's gmtime_r(), which OpenSSL
+	# calls, reads /etc/localtime the first time)
+	local HEXIND=$ROOT/hexind/hexind
+	tls_fake ip
+	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
+	write_request /v1/chat/completions "$CHAT"
+	traced static
+	grep -q '^HTTP/1.1 200 ' "$RAW"
+	# a full handshake: the CA read, the server's chain checked
+	[ "$(resumed | head -n 1)" = False ]
+	grep -q 'ca\.pem' "$BATS_TEST_TMPDIR/static.trace"
+	! grep -E 'localtime|zoneinfo' "$BATS_TEST_TMPDIR/static.trace"
+}
+
 # s_server_trace GROUPS [N]: hexind's login, N times (1), each a fresh
 # process, against openssl s_server taking only the key exchange GROUPS
 # (empty: its defaults), which echoes lines reversed, no HTTP; its

@@ -186,6 +186,16 @@ cpuid_sites() {
 	[ -z "$more" ] || { echo "$more"; false; }
 }
 
+@test "the static build's wolfSSL reckons UTC dates as glibc's gmtime_r does" {
+	# its own, where gmtime_r() reads /etc/localtime the first time
+	# (scripts/build-curl.d; tests/tls.bats checks nothing reads it)
+	run make -s build/gmtime-test
+	[ "$status" -eq 0 ]
+	run build/gmtime-test
+	[ "$status" -eq 0 ]
+	[[ $output == "gmtime-test: "*" days agree" ]]
+}
+
 @test "make install STATIC=0 installs the dynamic build, and leaves hexind/hexind as it is" {
 	local d=$BATS_TEST_TMPDIR/dest
 	run make -s install STATIC=0 DESTDIR="$d" PREFIX=/opt/hx
