@@ -14,10 +14,11 @@ connection to the target: what the relay spends on that is no part of
 the network it stands for. Its timers wake on select(2), which takes
 microseconds where epoll's wait rounds up to a whole millisecond, with
 the timer slack cut to a microsecond, SPIN before a byte is due, and
-the relay spins the rest: a byte goes on a few microseconds after it
-is due, where a sleep to the due time woke 0.1 to 0.3 ms late, on each
-of the two ways of every round trip. select(2) takes no descriptor past
-1023, which a bench of one request at a time never nears.
+the relay spins the rest, where a sleep to the due time woke 0.1 ms to
+a whole millisecond late, on each of the two ways of every round trip
+(scripts/https-bench times a round trip through it). select(2) takes
+no descriptor past 1023, which a bench of one request at a time never
+nears.
 """
 
 import asyncio
