@@ -140,12 +140,14 @@ assert answer[0] < shut[0], lines' "$BATS_TEST_TMPDIR/trace" "$FAKE_PORT"
 # s_server_trace GROUPS [N]: hexind's login, N times (1), each a fresh
 # process, against openssl s_server taking only the key exchange GROUPS
 # (empty: its defaults), which echoes lines reversed, no HTTP; its
-# handshake trace in $BATS_TEST_TMPDIR/trace.
+# handshake trace in $BATS_TEST_TMPDIR/trace (its stdout: its other
+# lines, on stderr, would land inside the trace's).
 s_server_trace() {
 	local port=$(free_port) pid
 	openssl s_server -accept "127.0.0.1:$port" -cert "$BATS_FILE_TMPDIR/ip.pem" \
 	    -key "$BATS_FILE_TMPDIR/ip.key" -rev -trace ${1:+-groups "$1"} \
-	    -naccept "${2:-1}" >"$BATS_TEST_TMPDIR/trace" 2>&1 &
+	    -naccept "${2:-1}" >"$BATS_TEST_TMPDIR/trace" \
+	    2>>"$BATS_TEST_TMPDIR/s_server.err" &
 	pid=$!
 	PIDS+=("$pid")
 	# (a probe connection would count as one of the N)
