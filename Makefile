@@ -225,7 +225,7 @@ tests/agents/node_modules: tests/agents/package.json tests/agents/package-lock.j
 STATIC_SUITES = tests/tls.bats tests/connections.bats tests/config.bats \
 	      tests/units.bats tests/keepalive.bats tests/run.bats \
 	      tests/kill.bats tests/http-deadlines.bats tests/codex.bats \
-	      tests/claude-code.bats
+	      tests/claude-code.bats tests/resolve.bats
 DYNAMIC_SUITES = tests/tls.bats tests/tls-openssl.bats
 CHECK_BUILDS = hexind/hexind build/hexind-dynamic build/hexind-asan \
 	      build/hexind-nosd build/token-test build/clock-test \
