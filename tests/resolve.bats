@@ -16,6 +16,15 @@ in_netns() {
 	    "$delay" "$@"
 }
 
+# The main thread's trace (strace -f: its lines are the first process's)
+# from the resolver thread's start to the first connect().
+resolving() {
+	awk 'NR == 1 { main = $1 }
+	    $1 == main && /clone/ { on = 1 }
+	    $1 == main && /connect\(/ && on { exit }
+	    $1 == main && on' "$1"
+}
+
 @test "a name only DNS knows: looked up through DNS, the call served" {
 	write_request /v1/chat/completions "$CHAT"
 	in_netns 0 bash -c 'timeout 20 "$1" <"$2" 2>>"$3"' \
@@ -23,6 +32,26 @@ in_netns() {
 	[ "$status" -eq 0 ]
 	assert_status 200
 	grep -qx 'hexin.test A' "$BATS_TEST_TMPDIR/ns/dns.log"
+}
+
+# Without its socket pair the resolver's thread cannot wake the transfer:
+# curl polls it instead, without waiting at all for the first 3 ms of a
+# lookup, then every third of the time so far, so a lookup that has ended
+# is found up to a third late.
+@test "while the name resolves the process sleeps until the answer wakes it" {
+	write_request /v1/chat/completions "$CHAT"
+	in_netns 300 bash -c 'ASAN_OPTIONS=detect_leaks=0 strace -f -qq \
+	    -e trace=poll,clone,clone3,connect -o "$4" "$1" <"$2" 2>>"$3"' \
+	    _ "$HEXIND" "$REQ" "$ERR" "$BATS_TEST_TMPDIR/trace"
+	[ "$status" -eq 0 ]
+	assert_status 200
+	resolving "$BATS_TEST_TMPDIR/trace" >"$BATS_TEST_TMPDIR/resolving"
+	# a poll of the main thread's that ended because a descriptor was
+	# readable: the resolver's word that the answer is in
+	grep -q 'revents=POLLIN' "$BATS_TEST_TMPDIR/resolving" || {
+		cat "$BATS_TEST_TMPDIR/resolving" >&2
+		return 1
+	}
 }
 
 @test "a name DNS does not know answers 502 naming the resolution" {
