@@ -36,8 +36,8 @@ resolving() {
 
 # Without its socket pair the resolver's thread cannot wake the transfer:
 # curl polls it instead, without waiting at all for the first 3 ms of a
-# lookup, then every third of the time so far, so a lookup that has ended
-# is found up to a third late.
+# lookup, then every third of the time so far, every 50 ms after 50 and
+# every 200 after 250, so a lookup that has ended is found late.
 @test "while the name resolves the process sleeps until the answer wakes it" {
 	write_request /v1/chat/completions "$CHAT"
 	in_netns 300 bash -c 'ASAN_OPTIONS=detect_leaks=0 strace -f -qq \
