@@ -40,8 +40,9 @@ resolving() {
 # every 200 after 250, so a lookup that has ended is found late.
 @test "while the name resolves the process sleeps until the answer wakes it" {
 	write_request /v1/chat/completions "$CHAT"
-	in_netns 300 bash -c 'ASAN_OPTIONS=detect_leaks=0 strace -f -qq \
-	    -e trace=poll,clone,clone3,connect -o "$4" "$1" <"$2" 2>>"$3"' \
+	in_netns 300 bash -c 'ASAN_OPTIONS=detect_leaks=0 timeout 20 \
+	    strace -f -qq -e trace=poll,clone,clone3,connect -o "$4" \
+	    "$1" <"$2" 2>>"$3"' \
 	    _ "$HEXIND" "$REQ" "$ERR" "$BATS_TEST_TMPDIR/trace"
 	[ "$status" -eq 0 ]
 	assert_status 200
