@@ -16,6 +16,13 @@ in_netns() {
 	    "$delay" "$@"
 }
 
+# hexind_in_netns DELAY_MS: hexind on $REQ in the namespace, as
+# in_netns runs it; its stderr to $ERR.
+hexind_in_netns() {
+	in_netns "$1" bash -c 'timeout 20 "$1" <"$2" 2>>"$3"' \
+	    _ "$HEXIND" "$REQ" "$ERR"
+}
+
 # The main thread's trace (strace -f: its lines are the first process's)
 # from the resolver thread's start to the first connect().
 resolving() {
@@ -27,8 +34,7 @@ resolving() {
 
 @test "a name only DNS knows: looked up through DNS, the call served" {
 	write_request /v1/chat/completions "$CHAT"
-	in_netns 0 bash -c 'timeout 20 "$1" <"$2" 2>>"$3"' \
-	    _ "$HEXIND" "$REQ" "$ERR"
+	hexind_in_netns 0
 	[ "$status" -eq 0 ]
 	assert_status 200
 	grep -qx 'hexin.test A' "$BATS_TEST_TMPDIR/ns/dns.log"
@@ -57,8 +63,7 @@ resolving() {
 
 @test "a name DNS does not know answers 502 naming the resolution" {
 	write_request /v1/chat/completions "$CHAT"
-	HEXIN_NAME=nohexin.test in_netns 0 \
-	    bash -c 'timeout 20 "$1" <"$2" 2>>"$3"' _ "$HEXIND" "$REQ" "$ERR"
+	HEXIN_NAME=nohexin.test hexind_in_netns 0
 	[ "$status" -eq 0 ]
 	assert_error 502 "" resolve
 	grep -qx 'nohexin.test A' "$BATS_TEST_TMPDIR/ns/dns.log"
@@ -67,8 +72,7 @@ resolving() {
 @test "a DNS server that does not answer: the login's timeout still holds" {
 	write_request /v1/chat/completions "$CHAT"
 	SECONDS=0
-	HEXIND_LOGIN_TIMEOUT=1 in_netns 10000 \
-	    bash -c 'timeout 20 "$1" <"$2" 2>>"$3"' _ "$HEXIND" "$REQ" "$ERR"
+	HEXIND_LOGIN_TIMEOUT=1 hexind_in_netns 10000
 	[ "$status" -eq 0 ]
 	assert_error 504 upstream_timeout "resolving timed out"
 	[ "$SECONDS" -lt 8 ]
