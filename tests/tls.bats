@@ -251,6 +251,42 @@ resumed() {
 	[ "$(find "$HEXIND_CACHE_DIR" -name 'tls-*' | wc -l)" -eq 2 ]
 }
 
+# restart_fake CERT: the test's own fake stopped, and another started on
+# its port with CERT: the same site, with ticket keys of its own.
+restart_fake() {
+	local port=$FAKE_PORT pid=${PIDS[-1]}
+	kill "$pid"
+	wait_gone "$pid"
+	tls_fake "$1" --port "$port"
+	[ "$FAKE_PORT" = "$port" ]
+}
+
+@test "a session the server no longer takes: the server verified afresh, and its new session kept" {
+	tls_fake ip
+	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed)" = "$(printf 'False\nTrue')" ]
+	local f sum
+	f=$(find "$HEXIND_CACHE_DIR" -name 'tls-*')
+	sum=$(cksum <"$f")
+	# at the same address, a server with a certificate for another name:
+	# the kept session vouches for nothing
+	restart_fake name
+	post /v1/chat/completions "$CHAT"
+	assert_openai_error 502
+	# and one with the right certificate: a full handshake, whose
+	# session replaces the one it would not take
+	restart_fake ip
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | head -n 1)" = False ]
+	[ "$(cksum <"$f")" != "$sum" ]
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = True ]
+}
+
 @test "a TLS session file that is a link, readable by others or corrupt is refused, and the call still made" {
 	tls_fake ip
 	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem
