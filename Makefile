@@ -9,7 +9,10 @@ CC	?= cc
 PKG_CONFIG ?= pkg-config
 
 # libsystemd is optional: journal logging when present.
-WITH_SYSTEMD ?= $(shell $(PKG_CONFIG) --exists libsystemd && echo 1 || echo 0)
+# (Read before make run has installed anything: quiet when pkg-config is
+# not there yet.)
+WITH_SYSTEMD ?= $(shell $(PKG_CONFIG) --exists libsystemd 2>/dev/null && \
+	   echo 1 || echo 0)
 PKGS	 = libcurl yajl
 DEFS	 =
 ifeq ($(WITH_SYSTEMD),1)
@@ -18,7 +21,8 @@ DEFS	+= -DHAVE_SYSTEMD
 endif
 # Over OpenSSL, hexind has it read openssl.cnf only before an https call.
 WITH_OPENSSL ?= $(shell curl-config --ssl-backends 2>/dev/null | \
-	   grep -q OpenSSL && $(PKG_CONFIG) --exists openssl && echo 1 || echo 0)
+	   grep -q OpenSSL && $(PKG_CONFIG) --exists openssl 2>/dev/null && \
+	   echo 1 || echo 0)
 ifeq ($(WITH_OPENSSL),1)
 PKGS	+= openssl
 DEFS	+= -DHAVE_OPENSSL
@@ -56,7 +60,7 @@ all: hexind/hexind
 # test all use hexind/hexind.
 STATIC	?= 1
 CURL_DIR = build/curl
-LIBDIR	 = $(shell $(PKG_CONFIG) --variable=libdir yajl)
+LIBDIR	 = $(shell $(PKG_CONFIG) --variable=libdir yajl 2>/dev/null)
 WOLFSSL_DIR = $(CURL_DIR)/wolfssl
 STATIC_CFLAGS = $(WARN) $(INCS) -D_GNU_SOURCE -DHAVE_WOLFSSL \
 	     -I$(CURL_DIR)/include -I$(WOLFSSL_DIR)/include \

@@ -56,6 +56,14 @@ load helpers
 	((deps < build && build < serve))
 }
 
+@test "make reads its settings without a word before make run has installed pkg-config" {
+	# a fresh machine's make run: the makefile is read before
+	# install-deps, where pkg-config is not there yet
+	run make -n clean PKG_CONFIG="$BATS_TEST_TMPDIR/no-pkg-config"
+	[ "$status" -eq 0 ]
+	! grep -q 'not found' <<<"$output" || { echo "$output"; false; }
+}
+
 # A dpkg-query that knows only the packages in $INSTALLED, an apt-get that
 # logs what it was asked and installs it, and an id that says root.
 stub_apt() {
