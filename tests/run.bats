@@ -45,6 +45,28 @@ load helpers
 	assert_status 200
 }
 
+@test "on an account that never made its XDG directories, scripts/run keeps the token and the ledger there" {
+	start_fake
+	unset HEXIND_CACHE_DIR HEXIND_STATE_DIR XDG_CACHE_HOME XDG_STATE_HOME
+	local port home=$BATS_TEST_TMPDIR/home
+	mkdir "$home"
+	port=$(free_port)
+	HOME=$home HEXIND_RUN_PORT=$port scripts/run >/dev/null \
+	    2>"$BATS_TEST_TMPDIR/run.err" &
+	PIDS+=($!)
+	wait_for port_open "$port"
+	run curl -sS -i -H "Authorization: Bearer $KEY" \
+	    -H 'Content-Type: application/json' \
+	    -d '{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}' \
+	    "http://127.0.0.1:$port/v1/chat/completions"
+	assert_status 200
+	! grep -q 'usage ledger' "$BATS_TEST_TMPDIR/run.err" || false
+	[ "$(cat "$home"/.local/state/hexind/usage/*.jsonl | wc -l)" -eq 1 ]
+	ls "$home"/.cache/hexind/token-*
+	[ "$(stat -c %a "$home/.cache")" = 700 ]
+	[ "$(stat -c %a "$home/.local/state")" = 700 ]
+}
+
 @test "make run installs what the build needs before it builds and serves" {
 	run make -n run
 	[ "$status" -eq 0 ]
