@@ -287,6 +287,41 @@ restart_fake() {
 	[ "$(resumed | tail -n 1)" = True ]
 }
 
+@test "a session kept before the CA file or directory changed is not resumed" {
+	tls_fake ip
+	local ca=$BATS_TEST_TMPDIR/ca.pem
+	cp "$BATS_FILE_TMPDIR/ca.pem" "$ca"
+	export HEXIND_CA_FILE=$ca
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed)" = "$(printf 'False\nTrue')" ]
+	# the operator rewrites the file: what it trusts may have changed
+	cp "$BATS_FILE_TMPDIR/ca.pem" "$ca.new"
+	mv "$ca.new" "$ca"
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = False ]
+	# the session it was given then is kept with the file as it is
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = True ]
+	[ "$(find "$HEXIND_CACHE_DIR" -name 'tls-*' | wc -l)" -eq 1 ]
+	# a directory: a certificate's link added (as openssl rehash does)
+	unset HEXIND_CA_FILE
+	export HEXIND_CA_DIR=$BATS_TEST_TMPDIR/cadir
+	mkdir "$HEXIND_CA_DIR"
+	cp "$BATS_FILE_TMPDIR/ca.pem" "$HEXIND_CA_DIR/test-ca.pem"
+	openssl rehash "$HEXIND_CA_DIR"
+	post /v1/chat/completions "$CHAT"
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = True ]
+	ln -s /etc/ssl/certs/ca-certificates.crt "$HEXIND_CA_DIR/system.pem"
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = False ]
+}
+
 @test "a TLS session file that is a link, readable by others or corrupt is refused, and the call still made" {
 	tls_fake ip
 	export HEXIND_CA_FILE=$BATS_FILE_TMPDIR/ca.pem

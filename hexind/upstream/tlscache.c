@@ -4,7 +4,12 @@
  * token cache is (never a symbolic link, a file of another user or one
  * that others may read or write) and written as it is (0600, by rename),
  * since a session stands for a verified server: whoever could plant one
- * could impersonate Hexin. An expired or unusable session is dropped.
+ * could impersonate Hexin. An expired or unusable session is dropped, and
+ * so is one made before the CA file or directory last changed: the file
+ * starts with the CA's identity and change time (a directory changes when
+ * a certificate's link is added or removed, as openssl rehash and
+ * update-ca-certificates do), so that a CA the operator no longer trusts
+ * vouches for no session.
  *
  * curl (7.88) has no way in before its handshake but the SSL_CTX it
  * shows CURLOPT_SSL_CTX_FUNCTION: the session goes in from the context's
@@ -44,12 +49,14 @@
 #include "lib/sha256.h"
 
 #define SESSION_MAX	16384	/* a session with its peer's certificate */
+#define STAMP_LEN	5	/* the CA's device, inode, size, change */
 #define SITES		8	/* sites one process keeps sessions for */
 
 /* The path last: a process touches its first bytes and the fields,
  * which then share a page. */
 struct site {
 	const char	*ca_dir;	/* wolfSSL's to read; NULL for a file */
+	long long	 stamp[STAMP_LEN];	/* the CA as it is now */
 	int		(*curl_cb)(SSL *, SSL_SESSION *);
 	long		 loaded_at;	/* the loaded session's issue time */
 	long		 loaded_life;
@@ -64,6 +71,23 @@ static int		 ex_index = -1;
 #ifdef HAVE_WOLFSSL
 static int		 ssl_index = -1;	/* an SSL whose start was seen */
 #endif
+
+/* The CA file's or directory's identity and last change into stamp; all
+ * zero when it cannot be read (the handshake then fails on it anyway). */
+static void
+ca_stamp(const char *path, long long stamp[STAMP_LEN])
+{
+	struct stat	 st;
+
+	memset(stamp, 0, STAMP_LEN * sizeof(stamp[0]));
+	if (path == NULL || stat(path, &st) == -1)
+		return;
+	stamp[0] = (long long)st.st_dev;
+	stamp[1] = (long long)st.st_ino;
+	stamp[2] = (long long)st.st_size;
+	stamp[3] = (long long)st.st_mtim.tv_sec;
+	stamp[4] = (long long)st.st_mtim.tv_nsec;
+}
 
 /* The site's file: the hash of what verified the session, so that a
  * session is never resumed under another CA setting. */
@@ -100,15 +124,17 @@ site_for(const struct conf *c, const char *url)
 		return &nofile;
 	memcpy(sites[nsites].path, path, n + 1);
 	sites[nsites].ca_dir = nofile.ca_dir;
+	ca_stamp(c->ca_file ? c->ca_file : c->ca_dir, sites[nsites].stamp);
 	return &sites[nsites++];
 }
 
-/* The session in path, or NULL (an unusable one is removed). */
+/* The session in s's file, or NULL (an unusable one is removed). */
 static SSL_SESSION *
-load(const char *path)
+load(const struct site *s)
 {
-	unsigned char		 buf[SESSION_MAX];
-	const unsigned char	*p = buf;
+	unsigned char		 buf[sizeof(s->stamp) + SESSION_MAX];
+	const unsigned char	*p = buf + sizeof(s->stamp);
+	const char		*path = s->path;
 	struct stat		 st;
 	SSL_SESSION		*sess = NULL;
 	ssize_t			 r;
@@ -131,8 +157,10 @@ load(const char *path)
 	}
 	r = read(fd, buf, sizeof(buf));
 	close(fd);
-	if (r > 0 && r < (ssize_t)sizeof(buf))
-		sess = d2i_SSL_SESSION(NULL, &p, (long)r);
+	if (r > (ssize_t)sizeof(s->stamp) && r < (ssize_t)sizeof(buf) &&
+	    memcmp(buf, s->stamp, sizeof(s->stamp)) == 0)
+		sess = d2i_SSL_SESSION(NULL, &p,
+		    (long)(r - (ssize_t)sizeof(s->stamp)));
 	if (sess != NULL && (p != buf + r || !SSL_SESSION_is_resumable(sess) ||
 	    SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess) <=
 	    (long)time(NULL))) {
@@ -145,16 +173,19 @@ load(const char *path)
 }
 
 static void
-save(const char *path, SSL_SESSION *sess)
+save(const struct site *s, SSL_SESSION *sess)
 {
-	unsigned char	 buf[SESSION_MAX], *p = buf;
+	unsigned char	 buf[sizeof(s->stamp) + SESSION_MAX];
+	unsigned char	*p = buf + sizeof(s->stamp);
+	const char	*path = s->path;
 	char		 tmp[PATH_MAX + 32];
 	int		 n, fd;
 
 	if (*path == '\0')
 		return;
+	memcpy(buf, s->stamp, sizeof(s->stamp));
 	n = i2d_SSL_SESSION(sess, NULL);
-	if (n <= 0 || n > (int)sizeof(buf) ||
+	if (n <= 0 || n > SESSION_MAX ||
 	    i2d_SSL_SESSION(sess, &p) != n ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp))
@@ -165,6 +196,7 @@ save(const char *path, SSL_SESSION *sess)
 	if (fd == -1)
 		return;
 	/* No fsync: a session lost to a crash costs one full handshake. */
+	n += (int)sizeof(s->stamp);
 	if (write(fd, buf, (size_t)n) != n || close(fd) == -1 ||
 	    rename(tmp, path) == -1) {
 		log_debug("TLS session cache %s: cannot write: %s", path,
@@ -207,7 +239,7 @@ on_info(const SSL *ssl, int where, int ret)
 
 	(void)ret;
 	if (!starts_afresh(ssl, where) || (s = site_of(ssl)) == NULL ||
-	    (sess = load(s->path)) == NULL)
+	    (sess = load(s)) == NULL)
 		return;
 	s->loaded_at = SSL_SESSION_get_time(sess);
 	s->loaded_life = SSL_SESSION_get_timeout(sess);
@@ -229,7 +261,7 @@ on_new(SSL *ssl, SSL_SESSION *sess)
 		return 0;
 	if (!s->saved && (!SSL_session_reused(ssl) || s->loaded_at == 0 ||
 	    (long)time(NULL) - s->loaded_at > s->loaded_life / 2)) {
-		save(s->path, sess);
+		save(s, sess);
 		s->saved = 1;
 	}
 	return s->curl_cb ? s->curl_cb(ssl, sess) : 0;
