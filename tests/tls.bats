@@ -251,6 +251,14 @@ resumed() {
 	[ "$(find "$HEXIND_CACHE_DIR" -name 'tls-*' | wc -l)" -eq 2 ]
 }
 
+# chat_resumed True|False: a chat answered 200, whose handshake resumed a
+# session (True) or was a full one (False).
+chat_resumed() {
+	post /v1/chat/completions "$CHAT"
+	assert_status 200
+	[ "$(resumed | tail -n 1)" = "$1" ]
+}
+
 # restart_fake CERT: the test's own fake stopped, and another started on
 # its port with CERT: the same site, with ticket keys of its own.
 restart_fake() {
@@ -282,9 +290,7 @@ restart_fake() {
 	assert_status 200
 	[ "$(resumed | head -n 1)" = False ]
 	[ "$(cksum <"$f")" != "$sum" ]
-	post /v1/chat/completions "$CHAT"
-	assert_status 200
-	[ "$(resumed | tail -n 1)" = True ]
+	chat_resumed True
 }
 
 @test "a session kept before the CA file or directory changed is not resumed" {
@@ -298,13 +304,9 @@ restart_fake() {
 	# the operator rewrites the file: what it trusts may have changed
 	cp "$BATS_FILE_TMPDIR/ca.pem" "$ca.new"
 	mv "$ca.new" "$ca"
-	post /v1/chat/completions "$CHAT"
-	assert_status 200
-	[ "$(resumed | tail -n 1)" = False ]
+	chat_resumed False
 	# the session it was given then is kept with the file as it is
-	post /v1/chat/completions "$CHAT"
-	assert_status 200
-	[ "$(resumed | tail -n 1)" = True ]
+	chat_resumed True
 	[ "$(find "$HEXIND_CACHE_DIR" -name 'tls-*' | wc -l)" -eq 1 ]
 	# a directory: a certificate's link added (as openssl rehash does)
 	unset HEXIND_CA_FILE
@@ -312,14 +314,10 @@ restart_fake() {
 	mkdir "$HEXIND_CA_DIR"
 	cp "$BATS_FILE_TMPDIR/ca.pem" "$HEXIND_CA_DIR/test-ca.pem"
 	openssl rehash "$HEXIND_CA_DIR"
-	post /v1/chat/completions "$CHAT"
-	post /v1/chat/completions "$CHAT"
-	assert_status 200
-	[ "$(resumed | tail -n 1)" = True ]
+	chat_resumed False
+	chat_resumed True
 	ln -s /etc/ssl/certs/ca-certificates.crt "$HEXIND_CA_DIR/system.pem"
-	post /v1/chat/completions "$CHAT"
-	assert_status 200
-	[ "$(resumed | tail -n 1)" = False ]
+	chat_resumed False
 }
 
 @test "a TLS session file that is a link, readable by others or corrupt is refused, and the call still made" {
