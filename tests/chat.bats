@@ -81,7 +81,7 @@ serve() {
 
 # No hexind started for $ENVF is left running.
 no_hexind_left() {
-	! pgrep -f "^$HEXIND --env-file $ENVF" || false
+	none_running "^$HEXIND --env-file $ENVF"
 }
 
 # --- routing and rewrites ---

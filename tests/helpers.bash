@@ -242,6 +242,15 @@ wait_for() {
 	return 1
 }
 
+# none_running PATTERN: no process's command line matches PATTERN
+# (pgrep -f). A pgrep that could not look (or is not installed) fails it,
+# where "! pgrep" would have passed.
+none_running() {
+	local rc=0
+	pgrep -f "$1" >/dev/null || rc=$?
+	[ "$rc" -eq 1 ]
+}
+
 wait_gone() {
 	wait_for bash -c '! kill -0 "$1" 2>/dev/null' _ "$1"
 }
