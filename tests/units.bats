@@ -208,7 +208,14 @@ cpuid_sites() {
 @test "where the curl source package cannot be had, make builds the dynamic build and says so in one line" {
 	local w=$BATS_TEST_TMPDIR/tree bin=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$w" "$bin"
-	git ls-files -z | xargs -0 cp --parents -t "$w"
+	# the tree as a fresh clone has it, or where it is no clone (a
+	# tarball's), without what make made
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files -z | xargs -0 cp --parents -t "$w"
+	else
+		tar -c --exclude=./build --exclude=./hexind/hexind \
+		    --exclude=node_modules -f - . | tar -x -C "$w"
+	fi
 	# an apt-get that reaches no archive
 	printf '#!/bin/sh\necho "E: no archive here" >&2\nexit 100\n' >"$bin/apt-get"
 	chmod +x "$bin/apt-get"
