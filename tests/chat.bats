@@ -81,7 +81,7 @@ serve() {
 
 # No hexind started for $ENVF is left running.
 no_hexind_left() {
-	none_running "^$HEXIND --env-file $ENVF"
+	none_running -f "^$HEXIND --env-file $ENVF"
 }
 
 # --- routing and rewrites ---

@@ -242,12 +242,12 @@ wait_for() {
 	return 1
 }
 
-# none_running PATTERN: no process's command line matches PATTERN
-# (pgrep -f). A pgrep that could not look (or is not installed) fails it,
+# none_running PGREP-ARGS...: no process matches (pgrep -f PATTERN, -g
+# GROUP). A pgrep that could not look (or is not installed) fails it,
 # where "! pgrep" would have passed.
 none_running() {
 	local rc=0
-	pgrep -f "$1" >/dev/null || rc=$?
+	pgrep "$@" >/dev/null || rc=$?
 	[ "$rc" -eq 1 ]
 }
 

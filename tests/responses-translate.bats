@@ -457,7 +457,7 @@ assert types[-1] == "response.failed" and "response.completed" not in types'
 	grep -q '^event: response.created$' "$RAW"
 	wait_for fake_streams 'len(s) == 1 and s[0]["disconnected"] is not None'
 	wait_for grep -q 'status=499' "$BATS_TEST_TMPDIR/activate.err"
-	wait_for none_running "^$HEXIND --env-file $envf"
+	wait_for none_running -f "^$HEXIND --env-file $envf"
 }
 
 @test "a chat answer cut at max_output_tokens is incomplete, streamed or not" {

@@ -356,5 +356,5 @@ assert status == 200 and js["output"][0]["content"][0]["text"] == "echo: hi"'
 	wait_for fake_streams 'len(s) == 1 and s[0]["disconnected"] is not None'
 	fake_streams 'len(s[0]["sent"]) == 2 and s[0]["path"] == "'"$UPATH"'"'
 	wait_for grep -q 'status=499' "$BATS_TEST_TMPDIR/activate.err"
-	wait_for none_running "^$HEXIND --env-file $envf"
+	wait_for none_running -f "^$HEXIND --env-file $envf"
 }
