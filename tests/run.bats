@@ -28,6 +28,35 @@ load helpers
 	wait_for bash -c "! nc -z 127.0.0.1 $port && ! nc -z 127.0.0.1 $fport"
 }
 
+@test "Ctrl-C (SIGINT to its process group) stops everything scripts/run started" {
+	unset HEXIND_API_KEYS
+	local port out=$BATS_TEST_TMPDIR/run.out
+	port=$(free_port)
+	# as a terminal starts it: SIGINT not ignored (bats' background jobs
+	# ignore it), a process group of its own
+	HEXIND_RUN_PORT=$port TMPDIR=$BATS_TEST_TMPDIR "$PY" -c '
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' scripts/run >"$out" 2>&1 &
+	local pid=$!
+	PIDS+=("$pid")
+	wait_for port_open "$port"
+	local fport
+	fport=$(sed -n 's/.*demo backend (tests\/fake-hexin) at 127.0.0.1:\([0-9]*\).*/\1/p' "$out")
+	port_open "$fport"
+	kill -INT -- "-$pid"
+	# the script, the demo backend and the listener: none left
+	wait_for none_running -g "$pid" || {
+		kill -TERM -- "-$pid"	# not to leave them running
+		false
+	}
+	! nc -z 127.0.0.1 "$port" || false
+	! nc -z 127.0.0.1 "$fport" || false
+	# and its temporary directory removed
+	[ -z "$(find "$BATS_TEST_TMPDIR" -maxdepth 1 -name 'tmp.*')" ]
+}
+
 @test "scripts/run uses ./hexind.env credentials and keys when present" {
 	local work=$BATS_TEST_TMPDIR/work port out=$BATS_TEST_TMPDIR/run.out
 	mkdir -p "$work/scripts" "$work/hexind" "$work/tests"
